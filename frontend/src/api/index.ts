@@ -1,0 +1,5 @@
+export * from "./client";
+export * from "./types";
+export * from "./system";
+export * from "./models";
+export * from "./jobs";
