@@ -37,8 +37,28 @@ type App struct {
 	Engine   *llm.Engine
 	Models   *llm.Models
 
+	// Each capability adds its services below its own heading, in its own
+	// file of this package (see onOpen), so capabilities do not collide.
+
+	// Data collection (crawl, import, documents).
+
+	// Feature pipeline (chunks, embeddings, search).
+
+	// Datasets.
+
+	// Training, registry, evaluation.
+
+	// Inference (chat, RAG, traces).
+
 	closers []func() error
 }
+
+// openHooks run at the end of Open, in registration order; each capability
+// registers one from an init function in its own file of this package to
+// build its services and register its job kinds.
+var openHooks []func(ctx context.Context, a *App) error
+
+func onOpen(fn func(ctx context.Context, a *App) error) { openHooks = append(openHooks, fn) }
 
 // Job kinds registered by the foundation.
 const (
@@ -69,6 +89,12 @@ func Open(ctx context.Context, cfg Config) (*App, error) {
 		return nil, err
 	}
 	a.registerJobs()
+	for _, h := range openHooks {
+		if err := h(ctx, a); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
 	return a, nil
 }
 
