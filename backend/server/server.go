@@ -11,11 +11,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/doppelhq/doppel/backend/doppel"
 )
@@ -111,8 +114,39 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		s.mux.ServeHTTP(w, r)
+		if !debugLog {
+			s.mux.ServeHTTP(w, r)
+			return
+		}
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		s.mux.ServeHTTP(rec, r)
+		// Paths only: query strings may carry an access token.
+		slog.Debug("http", "method", r.Method, "path", r.URL.Path, "status", rec.status, "ms", time.Since(start).Milliseconds())
 	})
+}
+
+// debugLog is on when DOPPEL_LOG=debug: one log line per request.
+var debugLog = os.Getenv("DOPPEL_LOG") == "debug"
+
+func init() {
+	if debugLog {
+		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	}
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) { r.status = code; r.ResponseWriter.WriteHeader(code) }
+
+// Flush passes through when the underlying writer can flush (SSE).
+func (r *statusRecorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 // sameOrigin allows requests without an Origin (curl, SDKs), from the
