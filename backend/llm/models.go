@@ -40,6 +40,10 @@ type Progress struct {
 	Total     int64  `json:"total"`
 }
 
+// ErrStreamCut is returned when Ollama's progress stream ends before it
+// reported success (the server stopped or the connection dropped).
+var ErrStreamCut = errors.New("Ollama stopped answering before the operation finished")
+
 // ErrBadImport is wrapped by errors about an import path that cannot be a model.
 var ErrBadImport = errors.New("not an importable model")
 
@@ -99,11 +103,17 @@ func (m *Models) Pull(ctx context.Context, name string, fn func(Progress) error)
 	if err != nil {
 		return err
 	}
+	success := false
 	err = c.Pull(ctx, &api.PullRequest{Model: name}, func(p api.ProgressResponse) error {
+		success = p.Status == "success"
 		return fn(Progress{Status: p.Status, Completed: p.Completed, Total: p.Total})
 	})
 	if err != nil {
 		return fmt.Errorf("pull %s: %w", name, err)
+	}
+	// The client treats a dropped stream as its end: only "success" is one.
+	if !success {
+		return fmt.Errorf("pull %s: %w", name, ErrStreamCut)
 	}
 	return nil
 }
@@ -277,9 +287,14 @@ func (m *Models) Import(ctx context.Context, req ImportRequest, fn func(Progress
 	if err := fn(Progress{Status: "creating " + req.Name, Completed: total, Total: total}); err != nil {
 		return err
 	}
+	created := false
 	err = c.Create(ctx, cr, func(p api.ProgressResponse) error {
+		created = p.Status == "success"
 		return fn(Progress{Status: p.Status, Completed: total, Total: total})
 	})
+	if err == nil && !created {
+		err = ErrStreamCut
+	}
 	if err != nil {
 		return fmt.Errorf("create model %s from %s: %w", req.Name, req.Path, err)
 	}
