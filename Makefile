@@ -10,6 +10,7 @@ LDFLAGS      := -X github.com/doppelhq/doppel/backend/doppel.Version=$(VERSION)
 
 ## app: set up a fresh machine (once), build, and launch the desktop app
 app: setup build
+	./bin/doppel models setup
 	./bin/doppel-desktop
 
 ## setup: system packages, Node modules, Wails CLI, Ollama, offline models

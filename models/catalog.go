@@ -6,6 +6,8 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -72,6 +74,33 @@ func normalize(n string) string {
 		return n + ":latest"
 	}
 	return n
+}
+
+// CacheDir is where scripts/fetch-models.sh unpacks the offline models:
+// $DOPPEL_CACHE/models, else ~/.cache/doppel/models.
+func CacheDir() string {
+	if c := os.Getenv("DOPPEL_CACHE"); c != "" {
+		return filepath.Join(c, "models")
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "doppel", "models")
+}
+
+// OfflinePath is the unpacked file or folder of an offline catalog model,
+// checked to exist.
+func OfflinePath(e Entry) (string, error) {
+	if e.Offline == nil {
+		return "", fmt.Errorf("model %s has no offline package", e.Name)
+	}
+	member := e.Offline.File
+	if member == "" {
+		member = e.Offline.Dir
+	}
+	p := filepath.Join(CacheDir(), e.ID+"-"+e.Offline.Version, filepath.FromSlash(member))
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("offline model %s is not in the cache (%s): run scripts/fetch-models.sh: %w", e.Name, p, err)
+	}
+	return p, nil
 }
 
 // Template returns the Ollama Go template text named by an entry.

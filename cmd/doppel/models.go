@@ -10,6 +10,7 @@ import (
 	"github.com/doppelhq/doppel/backend/doppel"
 	"github.com/doppelhq/doppel/backend/jobs"
 	"github.com/doppelhq/doppel/backend/llm"
+	catalog "github.com/doppelhq/doppel/models"
 )
 
 func init() {
@@ -96,6 +97,62 @@ func init() {
 			}
 			if g.json {
 				return printJSON(map[string][]string{"deleted": args})
+			}
+			return nil
+		},
+	})
+	models.AddCommand(&cobra.Command{
+		Use:   "setup",
+		Short: "Import the catalog's offline models from the local cache (filled by scripts/fetch-models.sh)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			app, err := openApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer app.Close()
+			installed, err := app.Models.List(cmd.Context())
+			if err != nil {
+				return err
+			}
+			have := map[string]bool{}
+			for _, m := range installed {
+				have[m.Name] = true
+			}
+			entries, err := catalog.Catalog()
+			if err != nil {
+				return err
+			}
+			imported, present := []string{}, []string{}
+			for _, e := range entries {
+				if e.Offline == nil {
+					continue
+				}
+				if have[e.Name] {
+					present = append(present, e.Name)
+					continue
+				}
+				path, err := catalog.OfflinePath(e)
+				if err != nil {
+					return err
+				}
+				p := newProgress()
+				_, err = app.Jobs.Execute(cmd.Context(), doppel.KindModelImport, "Import "+e.Name,
+					llm.ImportRequest{Name: e.Name, Path: path}, func(ev jobs.Progress) { _ = p.Report(ev) })
+				p.Done()
+				if err != nil {
+					return err
+				}
+				imported = append(imported, e.Name)
+			}
+			if g.json {
+				return printJSON(map[string][]string{"imported": imported, "present": present})
+			}
+			for _, n := range imported {
+				fmt.Printf("imported %s\n", n)
+			}
+			for _, n := range present {
+				fmt.Printf("%s already installed\n", n)
 			}
 			return nil
 		},
