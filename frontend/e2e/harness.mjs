@@ -56,7 +56,7 @@ export async function start({ env = {}, args = [] } = {}) {
   for (;;) {
     try {
       const r = await fetch(`${baseURL}/api/v1/settings`);
-      if (r.ok) break;
+      if (r.status < 500) break; // 401 when started with --token
     } catch {
       /* not up yet */
     }

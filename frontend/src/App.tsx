@@ -5,6 +5,7 @@ import { JobsPage } from "./pages/JobsPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { EmptyState } from "./components/EmptyState";
 import { JobsProvider } from "./components/JobsContext";
+import { TokenPrompt } from "./components/TokenPrompt";
 
 const placeholders: Record<string, { title: string; body: string }> = {
   sources: { title: "No sources yet", body: "Adding blogs, platforms and export archives arrives with the data collection pipeline." },
@@ -74,6 +75,7 @@ export function App(): ReactElement {
           <Page page={page} arg={arg} />
         </main>
       </div>
+      <TokenPrompt />
     </JobsProvider>
   );
 }

@@ -14,6 +14,9 @@ export class ApiError extends Error {
 
 const TOKEN_KEY = "doppel.token";
 
+/** Fired on window when the server asks for a (new) bearer token. */
+export const UNAUTHORIZED_EVENT = "doppel:unauthorized";
+
 /** The bearer token for servers started with --token (kept in localStorage). */
 export function getToken(): string {
   try {
@@ -57,6 +60,7 @@ export async function request<T>(method: Method, path: string, body?: unknown, s
       throw new ApiError(res.status, `${method} ${path}: not JSON (${res.status})`);
     }
   }
+  if (res.status === 401) window.dispatchEvent(new Event(UNAUTHORIZED_EVENT));
   if (!res.ok) {
     const msg = isErrorBody(data) ? data.error : `${method} ${path} failed with ${res.status}`;
     throw new ApiError(res.status, msg);
