@@ -104,7 +104,10 @@ func (m *Models) Pull(ctx context.Context, name string, fn func(Progress) error)
 		return err
 	}
 	success := false
-	err = c.Pull(ctx, &api.PullRequest{Model: name}, func(p api.ProgressResponse) error {
+	// An explicit http:// registry (a mirror on the LAN or loopback) is the
+	// user's choice of plain HTTP.
+	insecure := strings.HasPrefix(name, "http://")
+	err = c.Pull(ctx, &api.PullRequest{Model: name, Insecure: insecure}, func(p api.ProgressResponse) error {
 		success = p.Status == "success"
 		return fn(Progress{Status: p.Status, Completed: p.Completed, Total: p.Total})
 	})
