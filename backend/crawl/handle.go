@@ -60,6 +60,10 @@ func (r *run) onResponse(resp *colly.Response) {
 	case looksXML || (strings.Contains(m, "xml") && m != "application/xhtml+xml") || isJSON:
 		r.handleXML(ctx, u, depth, resp.Request.URL, resp.Body, res)
 	case m == "text/html" || m == "application/xhtml+xml" || m == "text/plain":
+		if strings.Contains(strings.ToLower(ct), "charset=") {
+			// colly has already converted the body to UTF-8.
+			ct = m + "; charset=utf-8"
+		}
 		r.handleHTML(ctx, u, final, depth, resp.Request.URL, resp.Body, ct, res)
 	default:
 		res.State, res.Reason = StateSkipped, "content type "+m+" is not HTML or a feed"
@@ -176,9 +180,6 @@ func (r *run) handleHTML(ctx context.Context, u, final string, depth int, pageUR
 		}
 		if p.Author == "" {
 			p.Author = hint.Author
-		}
-		if len(p.Tags) == 0 {
-			p.Tags = hint.Tags
 		}
 		if p.Title == "" {
 			p.Title = hint.Title

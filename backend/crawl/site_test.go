@@ -123,3 +123,5 @@ func crawlSite(t testing.TB, docs *documents.Store, u string, opts Options) (*Su
 	}
 	return sum, src.ID
 }
+
+func openStore(path string) (*store.Store, error) { return store.Open(context.Background(), path) }
