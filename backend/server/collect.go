@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/doppelhq/doppel/backend/doppel"
 	"github.com/doppelhq/doppel/backend/documents"
+	"github.com/doppelhq/doppel/backend/doppel"
 	"github.com/doppelhq/doppel/backend/jobs"
 )
 
