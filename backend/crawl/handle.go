@@ -157,7 +157,10 @@ func (r *run) handleHTML(ctx context.Context, u, final string, depth int, pageUR
 		r.done(ctx, u, res, false)
 		return
 	case PageListing:
-		r.enqueue(ctx, p.Links, depth+1)
+		// Listing pages (home, tags, pagination) lead to posts; following
+		// them does not count as depth, so long pagination chains are
+		// crawled to the end (MaxPages still bounds the crawl).
+		r.enqueue(ctx, p.Links, depth)
 		res.State, res.Reason = StateListing, p.Reason
 		r.done(ctx, u, res, false)
 		return
