@@ -1,6 +1,7 @@
 package doppel
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/doppelhq/doppel/backend/documents"
 	"github.com/doppelhq/doppel/backend/importer"
 	"github.com/doppelhq/doppel/backend/jobs"
+	"github.com/doppelhq/doppel/backend/platforms"
 )
 
 // Job kinds of the data collection stage.
@@ -22,7 +24,9 @@ const (
 
 // CrawlRequest is the payload of a crawl job.
 type CrawlRequest struct {
-	// URL is a site URL, a Medium profile URL or "medium:@handle".
+	// URL is a site URL, a Medium profile URL or "medium:@handle", or a
+	// platform account: https://dev.to/NAME, https://INSTANCE/@NAME
+	// (Mastodon), https://bsky.app/profile/HANDLE, https://github.com/NAME.
 	URL string `json:"url"`
 	// DelayMS is the politeness delay in milliseconds; nil = the default
 	// (500 ms for remote hosts, none for loopback).
@@ -61,6 +65,10 @@ func init() {
 
 // PlanCrawl adds (or finds) the source for a crawl request.
 func (a *App) PlanCrawl(ctx context.Context, req CrawlRequest) (*documents.Source, error) {
+	if kind, loc, ok := platforms.Detect(req.URL); ok {
+		src, _, err := a.Documents.EnsureSource(ctx, kind, loc, "")
+		return src, err
+	}
 	kind, loc, _, _, err := crawl.Plan(req.URL)
 	if err != nil {
 		return nil, err
@@ -92,11 +100,21 @@ func (a *App) crawlRunner(payload json.RawMessage) (jobs.Func, error) {
 		return nil, fmt.Errorf("crawl payload: %w", err)
 	}
 	return func(ctx context.Context, report func(jobs.Progress) error) (any, error) {
-		_, _, start, opts, err := crawl.Plan(req.URL)
+		src, err := a.PlanCrawl(ctx, req)
 		if err != nil {
 			return nil, err
 		}
-		src, err := a.PlanCrawl(ctx, req)
+		progress := func(p crawl.Progress) error {
+			return report(jobs.Progress{Done: int64(p.Fetched), Total: int64(p.Fetched + p.Queued), Message: p.Message})
+		}
+		if kind, loc, ok := platforms.Detect(req.URL); ok {
+			cfg := platforms.Defaults()
+			cfg.GitHubToken = cmp.Or(os.Getenv("DOPPEL_GITHUB_TOKEN"), os.Getenv("GITHUB_TOKEN"))
+			cfg.MaxItems = req.MaxPages
+			sum, err := platforms.New(a.Documents, cfg).Sync(ctx, src.ID, kind, loc, progress)
+			return a.finishRun(ctx, src.ID, RunResult{SourceID: src.ID, Crawl: sum}, err)
+		}
+		_, _, start, opts, err := crawl.Plan(req.URL)
 		if err != nil {
 			return nil, err
 		}
@@ -105,17 +123,8 @@ func (a *App) crawlRunner(payload json.RawMessage) (jobs.Func, error) {
 			opts.Delay = &d
 		}
 		opts.MaxPages, opts.MaxDepth = req.MaxPages, req.MaxDepth
-		sum, err := crawl.New(a.Documents, opts).Crawl(ctx, src.ID, start, func(p crawl.Progress) error {
-			return report(jobs.Progress{Done: int64(p.Fetched), Total: int64(p.Fetched + p.Queued), Message: p.Message})
-		})
-		res := RunResult{SourceID: src.ID, Crawl: sum}
-		if err != nil {
-			res.Error = err.Error()
-		}
-		if ferr := a.Documents.FinishRun(context.WithoutCancel(ctx), src.ID, res); ferr != nil && err == nil {
-			err = ferr
-		}
-		return res, err
+		sum, err := crawl.New(a.Documents, opts).Crawl(ctx, src.ID, start, progress)
+		return a.finishRun(ctx, src.ID, RunResult{SourceID: src.ID, Crawl: sum}, err)
 	}, nil
 }
 
@@ -132,13 +141,17 @@ func (a *App) importRunner(payload json.RawMessage) (jobs.Func, error) {
 		sum, err := importer.New(a.Documents).Import(ctx, src.ID, src.Location, func(p importer.Progress) error {
 			return report(jobs.Progress{Done: int64(p.Done), Total: int64(p.Total), Message: p.Message})
 		})
-		res := RunResult{SourceID: src.ID, Import: sum}
-		if err != nil {
-			res.Error = err.Error()
-		}
-		if ferr := a.Documents.FinishRun(context.WithoutCancel(ctx), src.ID, res); ferr != nil && err == nil {
-			err = ferr
-		}
-		return res, err
+		return a.finishRun(ctx, src.ID, RunResult{SourceID: src.ID, Import: sum}, err)
 	}, nil
+}
+
+// finishRun records a run's result (and its error) on the source.
+func (a *App) finishRun(ctx context.Context, source int64, res RunResult, err error) (any, error) {
+	if err != nil {
+		res.Error = err.Error()
+	}
+	if ferr := a.Documents.FinishRun(context.WithoutCancel(ctx), source, res); ferr != nil && err == nil {
+		err = ferr
+	}
+	return res, err
 }

@@ -158,7 +158,7 @@ func (s *Server) runSource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch src.Kind {
-	case "site", "medium", "substack":
+	case "site", "medium", "substack", "devto", "mastodon", "bluesky", "github":
 		s.startRun(w, r, doppel.KindCrawl, doppel.CrawlRequest{URL: src.Location})
 	default:
 		s.startRun(w, r, doppel.KindImport, doppel.ImportRequest{Path: src.Location})

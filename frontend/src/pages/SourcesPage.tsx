@@ -131,10 +131,10 @@ export function SourcesPage(): ReactElement {
 
   return (
     <section className="page">
-      <p className="muted">Where your writing comes from: your blog or site, a Medium profile, an export archive or a folder of notes.</p>
+      <p className="muted">Where your writing comes from: your blog or site, a Medium, dev.to, Mastodon, Bluesky or GitHub account, an export archive or a folder of notes.</p>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <form className="row" onSubmit={submit({ url: url.trim() })} aria-label="Add a site">
-        <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://your.blog or https://medium.com/@you" aria-label="Site URL" />
+        <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://your.blog, medium.com/@you, dev.to/you, @you@mastodon.social, bsky.app/profile/you, github.com/you" aria-label="Site URL" />
         <button type="submit" disabled={busy || !url.trim()}>
           Crawl site
         </button>
