@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"net/url"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -302,4 +306,96 @@ func TestCrawlChild(t *testing.T) {
 	d := time.Duration(0)
 	_, err = New(docs, Options{Delay: &d, Parallelism: 1}).Crawl(context.Background(), src.ID, os.Getenv("DOPPEL_CRAWL_URL"), nil)
 	t.Logf("child crawl ended: %v", err)
+}
+
+func TestPoliteness(t *testing.T) {
+	remote, _ := url.Parse("https://blog.example/")
+	local, _ := url.Parse("http://127.0.0.1:8080/")
+	if d := *(Options{}).withDefaults(remote).Delay; d != DefaultDelay {
+		t.Errorf("remote default delay %v, want %v", d, DefaultDelay)
+	}
+	if d := *(Options{}).withDefaults(local).Delay; d != 0 {
+		t.Errorf("loopback default delay %v, want 0", d)
+	}
+
+	// A robots.txt Crawl-delay longer than --delay wins.
+	var mu sync.Mutex
+	var times []time.Time
+	mux := http.NewServeMux()
+	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "User-agent: *\nCrawl-delay: 0.25\n")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		times = append(times, time.Now())
+		mu.Unlock()
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, `<html><body class="home"><a href="/a">a</a><a href="/b">b</a></body></html>`)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	docs := openDocs(t)
+	crawlSite(t, docs, srv.URL+"/", Options{})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(times) < 3 {
+		t.Fatalf("%d requests", len(times))
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
+	for i := 1; i < len(times); i++ {
+		if gap := times[i].Sub(times[i-1]); gap < 200*time.Millisecond {
+			t.Errorf("request %d came %v after the previous one; Crawl-delay is 250ms", i, gap)
+		}
+	}
+}
+
+func TestCancelThenResume(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" {
+			var b strings.Builder
+			b.WriteString(`<html><body class="home">`)
+			for i := 1; i <= 20; i++ {
+				fmt.Fprintf(&b, `<a href="/p/%d">p</a>`, i)
+			}
+			fmt.Fprint(w, b.String())
+			return
+		}
+		if !strings.HasPrefix(r.URL.Path, "/p/") {
+			http.NotFound(w, r)
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+		fmt.Fprintf(w, `<html><head><meta property="og:type" content="article"><title>%s</title></head><body><article><p>Post %s has words enough to be an article for the extractor here.</p></article></body></html>`, r.URL.Path, r.URL.Path)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	docs := openDocs(t)
+	src, _, _ := docs.EnsureSource(context.Background(), "site", srv.URL+"/", "")
+	ctx, cancel := context.WithCancel(context.Background())
+	stored := 0
+	_, err := New(docs, Options{Delay: noDelay(), Parallelism: 1}).Crawl(ctx, src.ID, srv.URL+"/", func(p Progress) error {
+		if stored++; stored == 5 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled crawl returned %v", err)
+	}
+	queued, _ := Pages(context.Background(), docs.DB(), src.ID, StateQueued)
+	if len(queued) == 0 {
+		t.Fatal("nothing left queued after the cancel")
+	}
+	sum, err := New(docs, Options{Delay: noDelay()}).Crawl(context.Background(), src.ID, srv.URL+"/", nil)
+	if err != nil || !sum.Resumed {
+		t.Fatalf("resume: %+v %v", sum, err)
+	}
+	page, _ := docs.List(context.Background(), documents.Filter{})
+	if page.Total != 20 {
+		t.Fatalf("%d documents after resume, want 20", page.Total)
+	}
 }
