@@ -132,6 +132,12 @@ func (s *Server) startRun(w http.ResponseWriter, r *http.Request, kind string, p
 		WriteError(w, http.StatusBadRequest, err)
 		return
 	}
+	if src.LastJobID != nil {
+		if prev, err := s.app.Jobs.Get(r.Context(), *src.LastJobID); err == nil && !prev.Status.Finished() {
+			WriteError(w, http.StatusConflict, fmt.Errorf("source %s is already being collected by job %d", src.Location, prev.ID))
+			return
+		}
+	}
 	j, err := s.app.Jobs.Submit(r.Context(), kind, title, payload)
 	if err != nil {
 		WriteError(w, http.StatusInternalServerError, err)

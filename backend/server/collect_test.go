@@ -107,6 +107,17 @@ func TestCollectAPI(t *testing.T) {
 	if code != 200 || len(srcs) != 1 || srcs[0].Documents != 2 || !bytes.Contains(srcs[0].LastResult, []byte(`"new":2`)) {
 		t.Fatalf("sources: %d %s", code, body)
 	}
+	// A source whose job is still queued or running is not run twice.
+	pending, err := app.Jobs.Create(context.Background(), "crawl", "pending", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Documents.StartRun(context.Background(), run.Source.ID, pending.ID)
+	if code, body := call(t, h, "POST", fmt.Sprintf("/api/v1/sources/%d/run", run.Source.ID), ""); code != http.StatusConflict {
+		t.Errorf("run while job %d is queued: %d %s, want 409", pending.ID, code, body)
+	}
+	app.Jobs.Cancel(context.Background(), pending.ID)
+
 	code, body = call(t, h, "GET", "/api/v1/documents?q=post+b&sort=title", "")
 	var page documents.Page
 	json.Unmarshal(body, &page)
