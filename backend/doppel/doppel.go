@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/doppelhq/doppel/backend/datadir"
+	"github.com/doppelhq/doppel/backend/documents"
 	"github.com/doppelhq/doppel/backend/jobs"
 	"github.com/doppelhq/doppel/backend/llm"
 	"github.com/doppelhq/doppel/backend/settings"
@@ -41,6 +42,7 @@ type App struct {
 	// file of this package (see onOpen), so capabilities do not collide.
 
 	// Data collection (crawl, import, documents).
+	Documents *documents.Store
 
 	// Feature pipeline (chunks, embeddings, search).
 

@@ -18,6 +18,10 @@ CREATE TABLE sources (
     last_job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
     -- JSON summary of the last run (counts, errors by URL)
     last_result TEXT NOT NULL DEFAULT '',
+    -- the crawl run number, and 1 while that run has not finished (a killed
+    -- run is resumed from crawl_pages instead of starting over)
+    crawl_run   INTEGER NOT NULL DEFAULT 0,
+    crawl_open  INTEGER NOT NULL DEFAULT 0,
     UNIQUE (kind, location)
 );
 
@@ -79,6 +83,8 @@ CREATE TABLE document_versions (
 CREATE TABLE crawl_pages (
     source_id     INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
     url           TEXT NOT NULL,
+    -- the sources.crawl_run that last queued or handled this URL
+    run           INTEGER NOT NULL DEFAULT 0,
     -- queued | stored | unchanged | listing | skipped | failed
     state         TEXT NOT NULL DEFAULT 'queued',
     depth         INTEGER NOT NULL DEFAULT 0,

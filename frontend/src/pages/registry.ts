@@ -1,8 +1,13 @@
 import type { ComponentType } from "react";
 import type { PageId } from "../router";
+import { SourcesPage } from "./SourcesPage";
+import { DocumentsPage } from "./DocumentsPage";
 
 /**
  * Pages filled by capabilities beyond the foundation. Each capability adds
  * its page component here; pages not listed show an honest empty state.
  */
-export const extraPages: Partial<Record<PageId, ComponentType<{ arg: string }>>> = {};
+export const extraPages: Partial<Record<PageId, ComponentType<{ arg: string }>>> = {
+  sources: SourcesPage,
+  documents: DocumentsPage,
+};

@@ -1,0 +1,317 @@
+// Package documents is the document store of the data collection stage:
+// the user's writing, standardized to Markdown, deduplicated by canonical
+// URL and by content hash, and versioned when a re-crawl changes it.
+//
+// Every write runs in one transaction, so a crash never leaves a document
+// half-written and nothing stored before is lost.
+package documents
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/doppelhq/doppel/backend/store"
+)
+
+// Kinds of document.
+const (
+	Article = "article"
+	Post    = "post"
+	Code    = "code"
+	Note    = "note"
+)
+
+// ErrNotFound is returned for an unknown document or source id.
+var ErrNotFound = errors.New("not found")
+
+// ErrInvalid is returned for input that cannot be stored.
+var ErrInvalid = errors.New("invalid document")
+
+// TimeFormat is how timestamps are stored (UTC, millisecond precision);
+// strings in this format sort chronologically.
+const TimeFormat = "2006-01-02T15:04:05.000Z"
+
+// FormatTime renders t for storage.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// Store reads and writes documents and sources.
+type Store struct{ st *store.Store }
+
+// New returns a Store over the database.
+func New(s *store.Store) *Store { return &Store{st: s} }
+
+// DB is the underlying database (the crawler keeps its frontier beside it).
+func (s *Store) DB() *sql.DB { return s.st.DB }
+
+// Input is one extracted document to store.
+type Input struct {
+	SourceID int64
+	Platform string
+	Kind     string
+	// URL is the canonical URL, or the file path for imports.
+	URL string
+	// Aliases are other URLs of the same document (the fetched URL when it
+	// differs from the canonical one, the same post on another platform).
+	Aliases     []string
+	Title       string
+	Author      string
+	PublishedAt time.Time
+	Language    string
+	Tags        []string
+	// Content is Markdown.
+	Content      string
+	Raw          []byte
+	ContentType  string
+	ETag         string
+	LastModified string
+}
+
+// Outcome says what Upsert did.
+type Outcome string
+
+// Upsert outcomes.
+const (
+	Added     Outcome = "new"
+	Updated   Outcome = "updated"
+	Unchanged Outcome = "unchanged"
+	// Duplicate: the content already exists under another URL; the URL was
+	// added to that document as an alias.
+	Duplicate Outcome = "duplicate"
+)
+
+// Result is the outcome of one Upsert.
+type Result struct {
+	ID      int64   `json:"id"`
+	Outcome Outcome `json:"outcome"`
+}
+
+// Hash is the content hash used for deduplication: sha256 of the content
+// with whitespace runs collapsed, so re-wrapping does not count as a change.
+func Hash(content string) string {
+	sum := sha256.Sum256([]byte(strings.Join(strings.Fields(content), " ")))
+	return hex.EncodeToString(sum[:])
+}
+
+// Words counts the words of Markdown text.
+// Tokens made only of punctuation (Markdown markers such as "#" or "-")
+// do not count.
+func Words(content string) int {
+	n := 0
+	for _, f := range strings.Fields(content) {
+		if strings.IndexFunc(f, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// gzipWriters are reused: a flate writer allocates about 1 MB.
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return w
+}}
+
+func compress(raw []byte) ([]byte, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	var buf bytes.Buffer
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
+	if _, err := zw.Write(raw); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// maxRaw caps decompressed raw bytes (the crawler never stores more).
+const maxRaw = 64 << 20
+
+func decompress(b []byte) ([]byte, error) {
+	if len(b) == 0 {
+		return nil, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	return io.ReadAll(io.LimitReader(zr, maxRaw))
+}
+
+func (in *Input) validate() error {
+	in.URL = strings.TrimSpace(in.URL)
+	switch {
+	case in.URL == "":
+		return fmt.Errorf("%w: empty URL", ErrInvalid)
+	case in.Platform == "":
+		return fmt.Errorf("%w %s: empty platform", ErrInvalid, in.URL)
+	case strings.TrimSpace(in.Content) == "":
+		return fmt.Errorf("%w %s: empty content", ErrInvalid, in.URL)
+	}
+	switch in.Kind {
+	case Article, Post, Code, Note:
+	case "":
+		in.Kind = Article
+	default:
+		return fmt.Errorf("%w %s: unknown kind %q", ErrInvalid, in.URL, in.Kind)
+	}
+	return nil
+}
+
+// Upsert stores one document in a single transaction: a new URL and new
+// content insert a document; a known URL with the same content is
+// unchanged (its validators are refreshed); a known URL with new content
+// keeps the old text as a version and updates; new URL with known content
+// becomes an alias of the existing document.
+func (s *Store) Upsert(ctx context.Context, in Input) (Result, error) {
+	if err := in.validate(); err != nil {
+		return Result{}, err
+	}
+	hash := Hash(in.Content)
+	raw, err := compress(in.Raw)
+	if err != nil {
+		return Result{}, fmt.Errorf("compress raw bytes of %s: %w", in.URL, err)
+	}
+	var res Result
+	err = s.st.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = upsertTx(ctx, tx, in, hash, raw)
+		return err
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("store document %s: %w", in.URL, err)
+	}
+	return res, nil
+}
+
+// findByURL looks a URL up among canonical URLs and aliases.
+func findByURL(ctx context.Context, tx *sql.Tx, u string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM documents WHERE url=?
+		UNION ALL SELECT document_id FROM document_urls WHERE url=? LIMIT 1`, u, u).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+func upsertTx(ctx context.Context, tx *sql.Tx, in Input, hash string, raw []byte) (Result, error) {
+	urls := append([]string{in.URL}, in.Aliases...)
+	var id int64
+	for _, u := range urls {
+		found, err := findByURL(ctx, tx, u)
+		if err != nil {
+			return Result{}, err
+		}
+		if found != 0 {
+			id = found
+			break
+		}
+	}
+	now := FormatTime(time.Now())
+	tags, _ := json.Marshal(nonNil(in.Tags))
+	var published any
+	if !in.PublishedAt.IsZero() {
+		published = FormatTime(in.PublishedAt)
+	}
+	var src any
+	if in.SourceID != 0 {
+		src = in.SourceID
+	}
+
+	if id == 0 {
+		// Same content under another URL: one document, both URLs.
+		err := tx.QueryRowContext(ctx, `SELECT id FROM documents WHERE content_hash=? ORDER BY id LIMIT 1`, hash).Scan(&id)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return Result{}, err
+		}
+		if id != 0 {
+			if err := addAliases(ctx, tx, id, urls); err != nil {
+				return Result{}, err
+			}
+			return Result{ID: id, Outcome: Duplicate}, nil
+		}
+		r, err := tx.ExecContext(ctx, `INSERT INTO documents(source_id, platform, kind, url, title, author, published_at,
+			language, tags, content, words, content_hash, raw, content_type, etag, last_modified, fetched_at, updated_at)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			src, in.Platform, in.Kind, in.URL, in.Title, in.Author, published, in.Language, string(tags), in.Content,
+			Words(in.Content), hash, raw, in.ContentType, in.ETag, in.LastModified, now, now)
+		if err != nil {
+			return Result{}, err
+		}
+		id, _ = r.LastInsertId()
+		if err := addAliases(ctx, tx, id, in.Aliases); err != nil {
+			return Result{}, err
+		}
+		return Result{ID: id, Outcome: Added}, nil
+	}
+
+	var oldHash, oldTitle, oldContent, oldFetched, canonical string
+	var oldRaw []byte
+	var version int
+	if err := tx.QueryRowContext(ctx, `SELECT content_hash, title, content, raw, fetched_at, version, url FROM documents WHERE id=?`, id).
+		Scan(&oldHash, &oldTitle, &oldContent, &oldRaw, &oldFetched, &version, &canonical); err != nil {
+		return Result{}, err
+	}
+	if err := addAliases(ctx, tx, id, urls); err != nil {
+		return Result{}, err
+	}
+	if oldHash == hash && oldTitle == in.Title {
+		_, err := tx.ExecContext(ctx, `UPDATE documents SET etag=?, last_modified=?, fetched_at=? WHERE id=?`,
+			in.ETag, in.LastModified, now, id)
+		return Result{ID: id, Outcome: Unchanged}, err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO document_versions(document_id, version, title, content, content_hash, raw, fetched_at)
+		VALUES (?,?,?,?,?,?,?)`, id, version, oldTitle, oldContent, oldHash, oldRaw, oldFetched); err != nil {
+		return Result{}, err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE documents SET source_id=COALESCE(?, source_id), platform=?, kind=?, title=?, author=?,
+		published_at=COALESCE(?, published_at), language=?, tags=?, content=?, words=?, content_hash=?, raw=?, content_type=?,
+		etag=?, last_modified=?, version=version+1, fetched_at=?, updated_at=? WHERE id=?`,
+		src, in.Platform, in.Kind, in.Title, in.Author, published, in.Language, string(tags), in.Content, Words(in.Content),
+		hash, raw, in.ContentType, in.ETag, in.LastModified, now, now, id)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{ID: id, Outcome: Updated}, nil
+}
+
+// addAliases records urls (other than the canonical one) for document id.
+// A URL already pointing at another document keeps pointing there.
+func addAliases(ctx context.Context, tx *sql.Tx, id int64, urls []string) error {
+	for _, u := range urls {
+		u = strings.TrimSpace(u)
+		if u == "" {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO document_urls(url, document_id)
+			SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM documents WHERE url=?) ON CONFLICT(url) DO NOTHING`, u, id, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
