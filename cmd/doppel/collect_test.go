@@ -1,33 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
 )
-
-// run executes the CLI in-process and returns what it printed on stdout.
-func run(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := os.Stdout
-	os.Stdout = w
-	g = globals{}
-	rootCmd.SetArgs(args)
-	runErr := rootCmd.ExecuteContext(context.Background())
-	w.Close()
-	os.Stdout = old
-	var buf bytes.Buffer
-	io.Copy(&buf, r)
-	return buf.String(), runErr
-}
 
 func TestDocsJSONContract(t *testing.T) {
 	dir := t.TempDir()
