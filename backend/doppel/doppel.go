@@ -11,8 +11,10 @@ import (
 	"path/filepath"
 
 	"github.com/doppelhq/doppel/backend/datadir"
+	"github.com/doppelhq/doppel/backend/feature"
 	"github.com/doppelhq/doppel/backend/jobs"
 	"github.com/doppelhq/doppel/backend/llm"
+	"github.com/doppelhq/doppel/backend/search"
 	"github.com/doppelhq/doppel/backend/settings"
 	"github.com/doppelhq/doppel/backend/store"
 )
@@ -43,6 +45,9 @@ type App struct {
 	// Data collection (crawl, import, documents).
 
 	// Feature pipeline (chunks, embeddings, search).
+	Embedder *feature.OllamaEmbedder
+	Indexer  *feature.Indexer
+	Search   *search.Service
 
 	// Datasets.
 
