@@ -285,8 +285,15 @@ func splitWords(content string, sp span, limit int) []span {
 func pack(content string, units []span, min, max, overlap int, sentences bool) []span {
 	var out []span
 	var cur *span
+	onlyHeadings := false // cur holds nothing but headings so far
 	size := func(a, b int) int { return utf8.RuneCountInString(content[a:b]) }
 	for _, u := range units {
+		if cur != nil && onlyHeadings && size(cur.start, u.end) <= max {
+			// A chunk is named by the deepest heading above its first text.
+			cur.end, cur.path = u.end, u.path
+			onlyHeadings = u.heading
+			continue
+		}
 		if cur != nil {
 			tooBig := size(cur.start, u.end) > max
 			section := u.heading && size(cur.start, cur.end) >= min
@@ -306,6 +313,7 @@ func pack(content string, units []span, min, max, overlap int, sentences bool) [
 		if cur == nil {
 			c := u
 			cur = &c
+			onlyHeadings = u.heading
 			continue
 		}
 		cur.end = u.end

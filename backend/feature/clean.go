@@ -67,7 +67,7 @@ const (
 	prose lineKind = iota
 	fence          // an opening or closing ``` / ~~~ / $$ line
 	code           // inside a fenced code block
-	math           // inside a $$ or \[ \] math block
+	mathBlock      // inside a $$ or \[ \] math block
 )
 
 // docLine is one line of a document with its cleaning decision.
@@ -115,7 +115,7 @@ func analyze(content string, wholeCode bool) *analysis {
 			if strings.HasSuffix(trimmed, inMath) {
 				l.kind, inMath = fence, ""
 			} else {
-				l.kind = math
+				l.kind = mathBlock
 			}
 		default:
 			if m := fenceRe.FindString(text); m != "" {
@@ -125,7 +125,7 @@ func analyze(content string, wholeCode bool) *analysis {
 			} else if strings.HasPrefix(trimmed, `\[`) && !strings.HasSuffix(trimmed, `\]`) {
 				l.kind, inMath = fence, `\]`
 			} else if strings.HasPrefix(trimmed, "$$") || (strings.HasPrefix(trimmed, `\[`) && strings.HasSuffix(trimmed, `\]`)) {
-				l.kind = math // a one-line display formula
+				l.kind = mathBlock // a one-line display formula
 			}
 		}
 		if l.kind == prose {
