@@ -64,10 +64,10 @@ var boilerplatePatterns = []*regexp.Regexp{
 type lineKind uint8
 
 const (
-	prose lineKind = iota
-	fence          // an opening or closing ``` / ~~~ / $$ line
-	code           // inside a fenced code block
-	mathBlock      // inside a $$ or \[ \] math block
+	prose     lineKind = iota
+	fence              // an opening or closing ``` / ~~~ / $$ line
+	code               // inside a fenced code block
+	mathBlock          // inside a $$ or \[ \] math block
 )
 
 // docLine is one line of a document with its cleaning decision.
