@@ -47,7 +47,9 @@ type Options struct {
 	Candidates int
 	// PrefilterAbove switches vector search to a binary-quantized first
 	// pass with a float re-rank of the candidates once an index holds more
-	// vectors than this (default 20,000; negative: never).
+	// vectors than this (0 or negative: never, the default). Measured in
+	// docs/bench/feature.md: inside vec0 it is not faster than the exact
+	// scan at 100k chunks, so it is off unless asked for.
 	PrefilterAbove int64
 	// PrefilterFactor is how many binary candidates are re-ranked per wanted
 	// hit (default 10, at least 100 candidates).
@@ -72,9 +74,6 @@ func New(db *sql.DB, e Embedder, configured func(ctx context.Context) (string, e
 	}
 	if opts.RRFK <= 0 {
 		opts.RRFK = 60
-	}
-	if opts.PrefilterAbove == 0 {
-		opts.PrefilterAbove = 20000
 	}
 	if opts.PrefilterFactor <= 0 {
 		opts.PrefilterFactor = 10
@@ -360,7 +359,7 @@ func vecFilter(f Filter) (string, []any) {
 func (s *Service) knn(ctx context.Context, idx VectorIndex, vec []float32, f Filter, limit int) (weighted, error) {
 	where, args := vecFilter(f)
 	blob := VectorBlob(vec)
-	if s.opts.PrefilterAbove >= 0 && idx.Vectors > s.opts.PrefilterAbove {
+	if s.opts.PrefilterAbove > 0 && idx.Vectors > s.opts.PrefilterAbove {
 		return s.knnPrefiltered(ctx, idx, vec, where, args, limit)
 	}
 	q := `SELECT chunk_id, 1 - distance FROM ` + idx.Table() + ` WHERE embedding MATCH ? AND k = ?` + where + ` ORDER BY distance`
@@ -384,36 +383,19 @@ func (s *Service) knnPrefiltered(ctx context.Context, idx VectorIndex, vec []flo
 	if err != nil || len(bin.ids) == 0 {
 		return bin, err
 	}
-	cands := bin.ids
-	// Exact distances for the candidates: point lookups by primary key.
-	type scored struct {
-		id int64
-		d  float64
+	// Exact cosine distances for the candidates only: a KNN restricted to
+	// their rowids.
+	args = []any{VectorBlob(vec), min(limit, len(bin.ids))}
+	for _, id := range bin.ids {
+		args = append(args, id)
 	}
-	out := make([]scored, 0, len(cands))
-	stmt, err := s.db.PrepareContext(ctx, `SELECT vec_distance_cosine(embedding, ?) FROM `+idx.Table()+` WHERE chunk_id = ?`)
+	q = `SELECT chunk_id, 1 - distance FROM ` + idx.Table() + ` WHERE embedding MATCH ? AND k = ? AND chunk_id IN (` +
+		strings.TrimSuffix(strings.Repeat("?,", len(bin.ids)), ",") + `) ORDER BY distance`
+	rows, err = s.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return weighted{}, fmt.Errorf("re-rank in %s: %w", idx.Table(), err)
 	}
-	defer stmt.Close()
-	blob := VectorBlob(vec)
-	for _, id := range cands {
-		var d float64
-		if err := stmt.QueryRowContext(ctx, blob, id).Scan(&d); err != nil {
-			return weighted{}, fmt.Errorf("re-rank chunk %d in %s: %w", id, idx.Table(), err)
-		}
-		out = append(out, scored{id, d})
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].d < out[j].d })
-	var l weighted
-	for _, c := range out {
-		if len(l.ids) == limit {
-			break
-		}
-		l.ids = append(l.ids, c.id)
-		l.raw = append(l.raw, 1-c.d)
-	}
-	return l, nil
+	return scanScored(rows)
 }
 
 type weighted struct {
