@@ -12,8 +12,10 @@ import (
 
 	"github.com/doppelhq/doppel/backend/datadir"
 	"github.com/doppelhq/doppel/backend/documents"
+	"github.com/doppelhq/doppel/backend/feature"
 	"github.com/doppelhq/doppel/backend/jobs"
 	"github.com/doppelhq/doppel/backend/llm"
+	"github.com/doppelhq/doppel/backend/search"
 	"github.com/doppelhq/doppel/backend/settings"
 	"github.com/doppelhq/doppel/backend/store"
 )
@@ -45,6 +47,9 @@ type App struct {
 	Documents *documents.Store
 
 	// Feature pipeline (chunks, embeddings, search).
+	Embedder *feature.OllamaEmbedder
+	Indexer  *feature.Indexer
+	Search   *search.Service
 
 	// Datasets.
 

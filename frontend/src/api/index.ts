@@ -4,3 +4,4 @@ export * from "./system";
 export * from "./models";
 export * from "./jobs";
 export * from "./collect";
+export * from "./feature";

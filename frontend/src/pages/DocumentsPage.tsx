@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type ComponentType, type ReactElement } from "react";
+import { useCallback, useEffect, useRef, useState, type ComponentType, type ReactElement } from "react";
 import {
   deleteDocument,
   getDocument,
@@ -13,6 +13,7 @@ import { EmptyState } from "../components/EmptyState";
 import { ErrorBanner, errorText } from "../components/ErrorBanner";
 import { Markdown } from "../components/Markdown";
 import { navigate } from "../router";
+import { IndexStatus } from "../components/IndexStatus";
 
 /**
  * Extension point for the feature pipeline: a component set here is shown
@@ -26,14 +27,47 @@ const PLATFORMS = ["site", "medium", "substack", "wordpress", "ghost", "devto", 
 const KINDS = ["article", "post", "code", "note"];
 const PAGE_SIZE = 100;
 
-function parseArg(arg: string): { open?: number; source?: number } {
-  const m = /^source=(\d+)$/.exec(arg);
-  if (m?.[1]) return { source: Number(m[1]) };
-  const n = Number(arg);
-  return Number.isInteger(n) && n > 0 ? { open: n } : {};
+/** A cited passage: character offsets (Unicode code points) into the content. */
+export interface Cited {
+  chunk?: number;
+  start: number;
+  end: number;
 }
 
-function DocumentView({ id, onChanged, onError }: { id: number; onChanged: () => void; onError: (e: string) => void }): ReactElement {
+/** Parses "source=ID", "ID" or "ID?chunk=C&start=S&end=E" (search hits and citations). */
+export function parseArg(arg: string): { open?: number; source?: number; cited?: Cited } {
+  const m = /^source=(\d+)$/.exec(arg);
+  if (m?.[1]) return { source: Number(m[1]) };
+  const [idPart = "", query = ""] = arg.split("?");
+  const n = Number(idPart);
+  if (!Number.isInteger(n) || n <= 0) return {};
+  const p = new URLSearchParams(query);
+  const start = Number(p.get("start"));
+  const end = Number(p.get("end"));
+  const chunk = p.get("chunk") ? Number(p.get("chunk")) : undefined;
+  const cited = p.has("start") && p.has("end") && Number.isInteger(start) && Number.isInteger(end) && end > start ? { chunk, start, end } : undefined;
+  return { open: n, cited };
+}
+
+/** The cited text: code-point offsets, as the feature pipeline counts them. */
+export function citedText(content: string, c: Cited): string {
+  return Array.from(content).slice(c.start, c.end).join("");
+}
+
+function CitedPassage({ content, cited }: { content: string; cited: Cited }): ReactElement {
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    ref.current?.scrollIntoView?.({ block: "start" });
+  }, [cited.start, cited.end]);
+  return (
+    <section ref={ref} className="cited" aria-label="Cited passage" data-testid="cited-passage" data-chunk={cited.chunk}>
+      <div className="muted small">Cited passage{cited.chunk !== undefined ? ` (chunk ${cited.chunk})` : ""}</div>
+      <blockquote>{citedText(content, cited)}</blockquote>
+    </section>
+  );
+}
+
+function DocumentView({ id, cited, onChanged, onError }: { id: number; cited?: Cited; onChanged: () => void; onError: (e: string) => void }): ReactElement {
   const [doc, setDoc] = useState<Document | null>(null);
   useEffect(() => {
     setDoc(null);
@@ -89,13 +123,14 @@ function DocumentView({ id, onChanged, onError }: { id: number; onChanged: () =>
       </div>
       {doc.tags.length > 0 && <div className="small muted">Tags: {doc.tags.join(", ")}</div>}
       {Slot && <Slot doc={doc} />}
+      {cited && <CitedPassage content={doc.content} cited={cited} />}
       <Markdown text={doc.content} />
     </article>
   );
 }
 
 export function DocumentsPage({ arg }: { arg: string }): ReactElement {
-  const { open, source } = parseArg(arg);
+  const { open, source, cited } = parseArg(arg);
   const [q, setQ] = useState<DocumentQuery>({ sort: "published_at", desc: true, limit: PAGE_SIZE });
   const [search, setSearch] = useState("");
   const [page, setPage] = useState<DocumentPage | null>(null);
@@ -130,7 +165,9 @@ export function DocumentsPage({ arg }: { arg: string }): ReactElement {
   return (
     <section className="page documents-page">
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
-      <div data-slot="index-status" />
+      <div data-slot="index-status">
+        <IndexStatus />
+      </div>
       <div className="row filters">
         <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="Search title, URL or text" aria-label="Search documents" />
         <select aria-label="Platform" value={q.platform ?? ""} onChange={(e) => setQ({ ...q, platform: e.target.value || undefined, offset: 0 })}>
@@ -213,7 +250,7 @@ export function DocumentsPage({ arg }: { arg: string }): ReactElement {
             </>
           )}
         </div>
-        {open !== undefined && <DocumentView id={open} onChanged={refresh} onError={onError} />}
+        {open !== undefined && <DocumentView id={open} cited={cited} onChanged={refresh} onError={onError} />}
       </div>
     </section>
   );

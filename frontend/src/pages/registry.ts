@@ -2,6 +2,7 @@ import type { ComponentType } from "react";
 import type { PageId } from "../router";
 import { SourcesPage } from "./SourcesPage";
 import { DocumentsPage } from "./DocumentsPage";
+import { SearchPage } from "./SearchPage";
 
 /**
  * Pages filled by capabilities beyond the foundation. Each capability adds
@@ -10,4 +11,5 @@ import { DocumentsPage } from "./DocumentsPage";
 export const extraPages: Partial<Record<PageId, ComponentType<{ arg: string }>>> = {
   sources: SourcesPage,
   documents: DocumentsPage,
+  search: SearchPage,
 };
