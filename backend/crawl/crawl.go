@@ -210,13 +210,16 @@ type run struct {
 	start  *url.URL
 	robots *robots
 	front  *frontier
+	w      *writer
 	col    *colly.Collector
 	report func(Progress) error
 	began  time.Time
 
-	mu       sync.Mutex
-	sum      Summary
-	seen     map[string]bool
+	mu   sync.Mutex
+	sum  Summary
+	seen map[string]bool
+	// known is every URL in the source's crawl record (queued or handled).
+	known    map[string]bool
 	hints    map[string]feedItem
 	guessed  map[string]bool
 	started  int
@@ -290,6 +293,14 @@ func (r *run) crawl(ctx context.Context, source int64) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.known, err = front.known(ctx); err != nil {
+		return nil, err
+	}
+	if err := front.prepare(ctx); err != nil {
+		return nil, err
+	}
+	defer front.closeStmts()
+	r.w = startWriter(r)
 	r.mu.Lock()
 	r.queued = r.handled + len(queue)
 	r.mu.Unlock()
@@ -297,6 +308,7 @@ func (r *run) crawl(ctx context.Context, source int64) (*Summary, error) {
 		r.visit(ctx, q)
 	}
 	r.col.Wait()
+	r.w.close() // a write error is r.fatal
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -333,24 +345,26 @@ func (r *run) enqueue(ctx context.Context, links []string, depth int) {
 	if depth > r.opts.MaxDepth {
 		return
 	}
-	var keep []string
+	var added []string
 	r.mu.Lock()
 	for _, l := range links {
-		u, err := url.Parse(l)
-		if err != nil || !r.sameSite(u) || skipExt[strings.ToLower(path.Ext(u.Path))] || r.seen[l] {
+		if r.seen[l] || r.known[l] {
 			continue
 		}
-		keep = append(keep, l)
+		u, err := url.Parse(l)
+		if err != nil || !r.sameSite(u) || skipExt[strings.ToLower(path.Ext(u.Path))] {
+			continue
+		}
+		r.known[l] = true
+		added = append(added, l)
 	}
-	r.mu.Unlock()
-	added, err := r.front.add(ctx, keep, depth)
-	if err != nil {
-		r.fail(err)
-		return
-	}
-	r.mu.Lock()
 	r.queued += len(added)
 	r.mu.Unlock()
+	if len(added) == 0 {
+		return
+	}
+	// Queued (in the writer's order) before any of them is fetched.
+	r.w.send(writeOp{queue: added, depth: depth})
 	for _, l := range added {
 		r.visit(ctx, queuedPage{URL: l, Depth: depth})
 	}
@@ -501,14 +515,27 @@ func errReason(err error) string {
 	return err.Error()
 }
 
-// done records the outcome of a URL, counts it and reports progress.
-func (r *run) done(ctx context.Context, u string, res pageResult, listErr bool) {
-	if err := r.front.mark(context.WithoutCancel(ctx), u, res); err != nil {
-		r.fail(err)
-		return
-	}
+// done records the outcome of a URL (through the writer, which then calls
+// finish).
+func (r *run) done(_ context.Context, u string, res pageResult, listErr bool) {
+	r.w.send(writeOp{url: u, res: res, listErr: listErr})
+}
+
+// finish counts a URL whose outcome is committed and reports progress.
+func (r *run) finish(h handledPage) {
+	u, res, listErr := h.url, h.res, h.listErr
 	r.mu.Lock()
 	r.handled++
+	switch h.outcome {
+	case documents.Added:
+		r.sum.New++
+	case documents.Updated:
+		r.sum.Updated++
+	case documents.Unchanged:
+		r.sum.Unchanged++
+	case documents.Duplicate:
+		r.sum.Duplicates++
+	}
 	switch res.State {
 	case StateListing:
 		r.sum.Listings++

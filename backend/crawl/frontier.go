@@ -27,6 +27,8 @@ type frontier struct {
 	db     *sql.DB
 	source int64
 	run    int64
+
+	queueStmt, markStmt *sql.Stmt
 }
 
 // queuedPage is a URL waiting to be fetched, with the validators of its
@@ -87,6 +89,18 @@ func (f *frontier) close(ctx context.Context) error {
 	return nil
 }
 
+const (
+	qQueuePage = `INSERT INTO crawl_pages(source_id, url, run, state, depth) VALUES (?,?,?, 'queued', ?)
+			ON CONFLICT(source_id, url) DO NOTHING`
+	qMarkPage = `INSERT INTO crawl_pages(source_id, url, run, state, reason, http_status, etag, last_modified, document_id, updated_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT(source_id, url) DO UPDATE SET run=excluded.run, state=excluded.state, reason=excluded.reason,
+			http_status=excluded.http_status,
+			etag=CASE WHEN excluded.http_status=304 THEN crawl_pages.etag ELSE excluded.etag END,
+			last_modified=CASE WHEN excluded.http_status=304 THEN crawl_pages.last_modified ELSE excluded.last_modified END,
+			document_id=COALESCE(excluded.document_id, crawl_pages.document_id), updated_at=excluded.updated_at`
+)
+
 // add queues URLs not yet known to this source; it returns the ones that
 // were new.
 func (f *frontier) add(ctx context.Context, urls []string, depth int) ([]string, error) {
@@ -95,8 +109,7 @@ func (f *frontier) add(ctx context.Context, urls []string, depth int) ([]string,
 	}
 	var added []string
 	err := tx(ctx, f.db, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO crawl_pages(source_id, url, run, state, depth) VALUES (?,?,?, 'queued', ?)
-			ON CONFLICT(source_id, url) DO NOTHING`)
+		stmt, err := tx.PrepareContext(ctx, qQueuePage)
 		if err != nil {
 			return err
 		}
@@ -116,6 +129,55 @@ func (f *frontier) add(ctx context.Context, urls []string, depth int) ([]string,
 		return nil, fmt.Errorf("queue URLs of source %d: %w", f.source, err)
 	}
 	return added, nil
+}
+
+// known returns every URL of this source's crawl record.
+func (f *frontier) known(ctx context.Context) (map[string]bool, error) {
+	rows, err := f.db.QueryContext(ctx, `SELECT url FROM crawl_pages WHERE source_id=?`, f.source)
+	if err != nil {
+		return nil, fmt.Errorf("read crawl record of source %d: %w", f.source, err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, fmt.Errorf("read crawl record of source %d: %w", f.source, err)
+		}
+		out[u] = true
+	}
+	return out, rows.Err()
+}
+
+// prepare prepares the statements of addTx and markTx.
+func (f *frontier) prepare(ctx context.Context) error {
+	var err error
+	if f.queueStmt, err = f.db.PrepareContext(ctx, qQueuePage); err != nil {
+		return fmt.Errorf("crawl record of source %d: %w", f.source, err)
+	}
+	if f.markStmt, err = f.db.PrepareContext(ctx, qMarkPage); err != nil {
+		f.queueStmt.Close()
+		return fmt.Errorf("crawl record of source %d: %w", f.source, err)
+	}
+	return nil
+}
+
+func (f *frontier) closeStmts() {
+	if f.queueStmt != nil {
+		f.queueStmt.Close()
+		f.markStmt.Close()
+	}
+}
+
+// addTx queues URLs (the caller knows they are new) inside tx.
+func (f *frontier) addTx(ctx context.Context, tx *sql.Tx, urls []string, depth int) error {
+	stmt := tx.StmtContext(ctx, f.queueStmt)
+	for _, u := range urls {
+		if _, err := stmt.ExecContext(ctx, f.source, u, f.run, depth); err != nil {
+			return fmt.Errorf("queue %s: %w", u, err)
+		}
+	}
+	return nil
 }
 
 // queued lists the URLs of this run still to fetch.
@@ -155,19 +217,14 @@ type pageResult struct {
 	DocumentID   int64
 }
 
-// mark records the outcome of one URL. Validators of a 304 are kept.
-func (f *frontier) mark(ctx context.Context, u string, r pageResult) error {
+// markTx records the outcome of one URL inside tx. Validators of a 304
+// are kept.
+func (f *frontier) markTx(ctx context.Context, tx *sql.Tx, u string, r pageResult) error {
 	var doc any
 	if r.DocumentID != 0 {
 		doc = r.DocumentID
 	}
-	_, err := f.db.ExecContext(ctx, `INSERT INTO crawl_pages(source_id, url, run, state, reason, http_status, etag, last_modified, document_id, updated_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?)
-		ON CONFLICT(source_id, url) DO UPDATE SET run=excluded.run, state=excluded.state, reason=excluded.reason,
-			http_status=excluded.http_status,
-			etag=CASE WHEN excluded.http_status=304 THEN crawl_pages.etag ELSE excluded.etag END,
-			last_modified=CASE WHEN excluded.http_status=304 THEN crawl_pages.last_modified ELSE excluded.last_modified END,
-			document_id=COALESCE(excluded.document_id, crawl_pages.document_id), updated_at=excluded.updated_at`,
+	_, err := tx.StmtContext(ctx, f.markStmt).ExecContext(ctx,
 		f.source, u, f.run, r.State, r.Reason, r.Status, r.ETag, r.LastModified, doc, documents.FormatTime(time.Now()))
 	if err != nil {
 		return fmt.Errorf("record crawl of %s: %w", u, err)

@@ -210,30 +210,16 @@ func (r *run) handleHTML(ctx context.Context, u, final string, depth int, pageUR
 	r.store(ctx, u, in, res)
 }
 
+// store hashes and compresses the document here, in the fetching
+// goroutine, and leaves the write to the writer.
 func (r *run) store(ctx context.Context, u string, in documents.Input, res pageResult) {
-	out, err := r.c.docs.Upsert(context.WithoutCancel(ctx), in)
+	p, err := documents.Prepare(in)
 	if err != nil {
 		res.State, res.Reason = StateFailed, err.Error()
 		r.done(ctx, u, res, true)
 		return
 	}
-	r.mu.Lock()
-	switch out.Outcome {
-	case documents.Added:
-		r.sum.New++
-	case documents.Updated:
-		r.sum.Updated++
-	case documents.Unchanged:
-		r.sum.Unchanged++
-	case documents.Duplicate:
-		r.sum.Duplicates++
-	}
-	r.mu.Unlock()
-	res.State, res.DocumentID = StateStored, out.ID
-	if out.Outcome == documents.Unchanged || out.Outcome == documents.Duplicate {
-		res.State = StateUnchanged
-	}
-	r.done(ctx, u, res, false)
+	r.w.send(writeOp{url: u, res: res, doc: p})
 }
 
 func contains(s []string, v string) bool {

@@ -399,3 +399,60 @@ func TestCancelThenResume(t *testing.T) {
 		t.Fatalf("%d documents after resume, want 20", page.Total)
 	}
 }
+
+// TestStoreFailureIsPerURL makes SQLite refuse the alias of one document
+// (a trigger, after the document row is inserted): the writer rolls back
+// only that document, records its URL as failed with the reason, and
+// commits the rest of its batch.
+func TestStoreFailureIsPerURL(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/" {
+			var b strings.Builder
+			b.WriteString(`<html><body class="home">`)
+			for i := 1; i <= 12; i++ {
+				fmt.Fprintf(&b, `<a href="/p/%d">p</a>`, i)
+			}
+			fmt.Fprint(w, b.String())
+			return
+		}
+		if !strings.HasPrefix(r.URL.Path, "/p/") {
+			http.NotFound(w, r)
+			return
+		}
+		canonical := ""
+		if r.URL.Path == "/p/7" {
+			canonical = `<link rel="canonical" href="/p/7/c">`
+		}
+		fmt.Fprintf(w, `<html><head>%s<meta property="og:type" content="article"><title>%s</title></head><body><article><p>Post %s has words enough to be an article for the extractor here.</p></article></body></html>`, canonical, r.URL.Path, r.URL.Path)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	docs := openDocs(t)
+	if _, err := docs.DB().Exec(`CREATE TRIGGER refuse BEFORE INSERT ON document_urls WHEN new.url LIKE '%/p/7'
+		BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END`); err != nil {
+		t.Fatal(err)
+	}
+	sum, src := crawlSite(t, docs, srv.URL+"/", Options{})
+	if sum.New != 11 || sum.Failed != 1 {
+		t.Fatalf("summary %+v; want 11 new, 1 failed", sum)
+	}
+	failed, _ := Pages(context.Background(), docs.DB(), src, StateFailed)
+	if len(failed) != 1 || !strings.HasSuffix(failed[0].URL, "/p/7") || !strings.Contains(failed[0].Reason, "refused by the test trigger") {
+		t.Fatalf("failed pages %+v", failed)
+	}
+	if len(sum.Errors) != 1 || !strings.Contains(sum.Errors[0].Reason, "refused") {
+		t.Errorf("errors %+v", sum.Errors)
+	}
+	var n int
+	docs.DB().QueryRow(`SELECT count(*) FROM documents WHERE url LIKE '%/p/7%'`).Scan(&n)
+	if n != 0 {
+		t.Errorf("the refused document is half-written: %d rows", n)
+	}
+	// Once SQLite accepts it, the re-crawl stores it.
+	docs.DB().Exec(`DROP TRIGGER refuse`)
+	sum, _ = crawlSite(t, docs, srv.URL+"/", Options{})
+	if sum.New != 1 || sum.Unchanged != 11 || sum.Failed != 0 {
+		t.Fatalf("re-crawl summary %+v; want 1 new, 11 unchanged", sum)
+	}
+}

@@ -47,10 +47,50 @@ const TimeFormat = "2006-01-02T15:04:05.000Z"
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
 
 // Store reads and writes documents and sources.
-type Store struct{ st *store.Store }
+type Store struct {
+	st *store.Store
+	// stmts caches the prepared statements of the write path (query ->
+	// *sql.Stmt); transactions use them through Tx.StmtContext, which
+	// reuses the statement already prepared on the transaction's connection.
+	stmts sync.Map
+}
 
 // New returns a Store over the database.
 func New(s *store.Store) *Store { return &Store{st: s} }
+
+// txStmt returns the cached prepared statement for query, bound to tx.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	v, ok := s.stmts.Load(query)
+	if !ok {
+		st, err := s.st.DB.PrepareContext(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		if old, loaded := s.stmts.LoadOrStore(query, st); loaded {
+			st.Close()
+			v = old
+		} else {
+			v = st
+		}
+	}
+	return tx.StmtContext(ctx, v.(*sql.Stmt)), nil
+}
+
+func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	st, err := s.txStmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, tx *sql.Tx, query string, args []any, dest ...any) error {
+	st, err := s.txStmt(ctx, tx, query)
+	if err != nil {
+		return err
+	}
+	return st.QueryRowContext(ctx, args...).Scan(dest...)
+}
 
 // DB is the underlying database (the crawler keeps its frontier beside it).
 func (s *Store) DB() *sql.DB { return s.st.DB }
@@ -100,7 +140,16 @@ type Result struct {
 // Hash is the content hash used for deduplication: sha256 of the content
 // with whitespace runs collapsed, so re-wrapping does not count as a change.
 func Hash(content string) string {
-	sum := sha256.Sum256([]byte(strings.Join(strings.Fields(content), " ")))
+	// The same bytes as strings.Join(strings.Fields(content), " "),
+	// built in one allocation.
+	b := make([]byte, 0, len(content))
+	for f := range strings.FieldsSeq(content) {
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, f...)
+	}
+	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
 
@@ -175,48 +224,98 @@ func (in *Input) validate() error {
 	return nil
 }
 
+// Prepared is an Input validated, hashed and compressed: the CPU work of
+// storing a document, done before (and outside) the write transaction.
+type Prepared struct {
+	in    Input
+	hash  string
+	raw   []byte
+	words int
+}
+
+// Input is the document being stored (validated: URL trimmed, kind set).
+func (p *Prepared) Input() Input { return p.in }
+
+// Prepare validates in and computes its content hash, word count and
+// compressed raw bytes, ready for UpsertTx.
+func Prepare(in Input) (*Prepared, error) {
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	raw, err := compress(in.Raw)
+	if err != nil {
+		return nil, fmt.Errorf("compress raw bytes of %s: %w", in.URL, err)
+	}
+	return &Prepared{in: in, hash: Hash(in.Content), raw: raw, words: Words(in.Content)}, nil
+}
+
 // Upsert stores one document in a single transaction: a new URL and new
 // content insert a document; a known URL with the same content is
 // unchanged (its validators are refreshed); a known URL with new content
 // keeps the old text as a version and updates; new URL with known content
 // becomes an alias of the existing document.
 func (s *Store) Upsert(ctx context.Context, in Input) (Result, error) {
-	if err := in.validate(); err != nil {
-		return Result{}, err
-	}
-	hash := Hash(in.Content)
-	raw, err := compress(in.Raw)
+	p, err := Prepare(in)
 	if err != nil {
-		return Result{}, fmt.Errorf("compress raw bytes of %s: %w", in.URL, err)
+		return Result{}, err
 	}
 	var res Result
 	err = s.st.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		res, err = upsertTx(ctx, tx, in, hash, raw)
+		res, err = s.upsertTx(ctx, tx, p)
 		return err
 	})
 	if err != nil {
-		return Result{}, fmt.Errorf("store document %s: %w", in.URL, err)
+		return Result{}, fmt.Errorf("store document %s: %w", p.in.URL, err)
 	}
 	return res, nil
 }
 
+// UpsertTx is Upsert inside the caller's transaction tx, so that a caller
+// can store several documents, and its own bookkeeping, in one commit. On
+// an error the caller rolls back (to a savepoint or the whole tx).
+func (s *Store) UpsertTx(ctx context.Context, tx *sql.Tx, p *Prepared) (Result, error) {
+	res, err := s.upsertTx(ctx, tx, p)
+	if err != nil {
+		return Result{}, fmt.Errorf("store document %s: %w", p.in.URL, err)
+	}
+	return res, nil
+}
+
+const (
+	qFindByURL = `SELECT id FROM documents WHERE url=?
+		UNION ALL SELECT document_id FROM document_urls WHERE url=? LIMIT 1`
+	qFindByHash = `SELECT id FROM documents WHERE content_hash=? ORDER BY id LIMIT 1`
+	qInsertDoc  = `INSERT INTO documents(source_id, platform, kind, url, title, author, published_at,
+			language, tags, content, words, content_hash, raw, content_type, etag, last_modified, fetched_at, updated_at)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
+	qOldDoc        = `SELECT content_hash, title, content, raw, fetched_at, version, url FROM documents WHERE id=?`
+	qRefreshDoc    = `UPDATE documents SET etag=?, last_modified=?, fetched_at=? WHERE id=?`
+	qInsertVersion = `INSERT INTO document_versions(document_id, version, title, content, content_hash, raw, fetched_at)
+		VALUES (?,?,?,?,?,?,?)`
+	qUpdateDoc = `UPDATE documents SET source_id=COALESCE(?, source_id), platform=?, kind=?, title=?, author=?,
+		published_at=COALESCE(?, published_at), language=?, tags=?, content=?, words=?, content_hash=?, raw=?, content_type=?,
+		etag=?, last_modified=?, version=version+1, fetched_at=?, updated_at=? WHERE id=?`
+	qAddAlias = `INSERT INTO document_urls(url, document_id)
+			SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM documents WHERE url=?) ON CONFLICT(url) DO NOTHING`
+)
+
 // findByURL looks a URL up among canonical URLs and aliases.
-func findByURL(ctx context.Context, tx *sql.Tx, u string) (int64, error) {
+func (s *Store) findByURL(ctx context.Context, tx *sql.Tx, u string) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, `SELECT id FROM documents WHERE url=?
-		UNION ALL SELECT document_id FROM document_urls WHERE url=? LIMIT 1`, u, u).Scan(&id)
+	err := s.queryRow(ctx, tx, qFindByURL, []any{u, u}, &id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}
 	return id, err
 }
 
-func upsertTx(ctx context.Context, tx *sql.Tx, in Input, hash string, raw []byte) (Result, error) {
+func (s *Store) upsertTx(ctx context.Context, tx *sql.Tx, p *Prepared) (Result, error) {
+	in, hash, raw := p.in, p.hash, p.raw
 	urls := append([]string{in.URL}, in.Aliases...)
 	var id int64
 	for _, u := range urls {
-		found, err := findByURL(ctx, tx, u)
+		found, err := s.findByURL(ctx, tx, u)
 		if err != nil {
 			return Result{}, err
 		}
@@ -238,26 +337,24 @@ func upsertTx(ctx context.Context, tx *sql.Tx, in Input, hash string, raw []byte
 
 	if id == 0 {
 		// Same content under another URL: one document, both URLs.
-		err := tx.QueryRowContext(ctx, `SELECT id FROM documents WHERE content_hash=? ORDER BY id LIMIT 1`, hash).Scan(&id)
+		err := s.queryRow(ctx, tx, qFindByHash, []any{hash}, &id)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return Result{}, err
 		}
 		if id != 0 {
-			if err := addAliases(ctx, tx, id, urls); err != nil {
+			if err := s.addAliases(ctx, tx, id, urls); err != nil {
 				return Result{}, err
 			}
 			return Result{ID: id, Outcome: Duplicate}, nil
 		}
-		r, err := tx.ExecContext(ctx, `INSERT INTO documents(source_id, platform, kind, url, title, author, published_at,
-			language, tags, content, words, content_hash, raw, content_type, etag, last_modified, fetched_at, updated_at)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		r, err := s.exec(ctx, tx, qInsertDoc,
 			src, in.Platform, in.Kind, in.URL, in.Title, in.Author, published, in.Language, string(tags), in.Content,
-			Words(in.Content), hash, raw, in.ContentType, in.ETag, in.LastModified, now, now)
+			p.words, hash, raw, in.ContentType, in.ETag, in.LastModified, now, now)
 		if err != nil {
 			return Result{}, err
 		}
 		id, _ = r.LastInsertId()
-		if err := addAliases(ctx, tx, id, in.Aliases); err != nil {
+		if err := s.addAliases(ctx, tx, id, in.Aliases); err != nil {
 			return Result{}, err
 		}
 		return Result{ID: id, Outcome: Added}, nil
@@ -266,26 +363,21 @@ func upsertTx(ctx context.Context, tx *sql.Tx, in Input, hash string, raw []byte
 	var oldHash, oldTitle, oldContent, oldFetched, canonical string
 	var oldRaw []byte
 	var version int
-	if err := tx.QueryRowContext(ctx, `SELECT content_hash, title, content, raw, fetched_at, version, url FROM documents WHERE id=?`, id).
-		Scan(&oldHash, &oldTitle, &oldContent, &oldRaw, &oldFetched, &version, &canonical); err != nil {
+	if err := s.queryRow(ctx, tx, qOldDoc, []any{id}, &oldHash, &oldTitle, &oldContent, &oldRaw, &oldFetched, &version, &canonical); err != nil {
 		return Result{}, err
 	}
-	if err := addAliases(ctx, tx, id, urls); err != nil {
+	if err := s.addAliases(ctx, tx, id, urls); err != nil {
 		return Result{}, err
 	}
 	if oldHash == hash && oldTitle == in.Title {
-		_, err := tx.ExecContext(ctx, `UPDATE documents SET etag=?, last_modified=?, fetched_at=? WHERE id=?`,
-			in.ETag, in.LastModified, now, id)
+		_, err := s.exec(ctx, tx, qRefreshDoc, in.ETag, in.LastModified, now, id)
 		return Result{ID: id, Outcome: Unchanged}, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO document_versions(document_id, version, title, content, content_hash, raw, fetched_at)
-		VALUES (?,?,?,?,?,?,?)`, id, version, oldTitle, oldContent, oldHash, oldRaw, oldFetched); err != nil {
+	if _, err := s.exec(ctx, tx, qInsertVersion, id, version, oldTitle, oldContent, oldHash, oldRaw, oldFetched); err != nil {
 		return Result{}, err
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE documents SET source_id=COALESCE(?, source_id), platform=?, kind=?, title=?, author=?,
-		published_at=COALESCE(?, published_at), language=?, tags=?, content=?, words=?, content_hash=?, raw=?, content_type=?,
-		etag=?, last_modified=?, version=version+1, fetched_at=?, updated_at=? WHERE id=?`,
-		src, in.Platform, in.Kind, in.Title, in.Author, published, in.Language, string(tags), in.Content, Words(in.Content),
+	_, err := s.exec(ctx, tx, qUpdateDoc,
+		src, in.Platform, in.Kind, in.Title, in.Author, published, in.Language, string(tags), in.Content, p.words,
 		hash, raw, in.ContentType, in.ETag, in.LastModified, now, now, id)
 	if err != nil {
 		return Result{}, err
@@ -295,14 +387,13 @@ func upsertTx(ctx context.Context, tx *sql.Tx, in Input, hash string, raw []byte
 
 // addAliases records urls (other than the canonical one) for document id.
 // A URL already pointing at another document keeps pointing there.
-func addAliases(ctx context.Context, tx *sql.Tx, id int64, urls []string) error {
+func (s *Store) addAliases(ctx context.Context, tx *sql.Tx, id int64, urls []string) error {
 	for _, u := range urls {
 		u = strings.TrimSpace(u)
 		if u == "" {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO document_urls(url, document_id)
-			SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM documents WHERE url=?) ON CONFLICT(url) DO NOTHING`, u, id, u); err != nil {
+		if _, err := s.exec(ctx, tx, qAddAlias, u, id, u); err != nil {
 			return err
 		}
 	}

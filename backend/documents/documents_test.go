@@ -2,8 +2,11 @@ package documents
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -220,5 +223,28 @@ func TestDeleteSource(t *testing.T) {
 	srcs, _ := s.Sources(ctx)
 	if len(srcs) != 0 {
 		t.Fatalf("sources left: %v", srcs)
+	}
+}
+
+// TestHashIsStable pins the content hash: stored documents are compared
+// by it, so a change would make a re-crawl see every document as changed.
+func TestHashIsStable(t *testing.T) {
+	for _, c := range []struct{ name, content, want string }{
+		{"empty", "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+		{"plain", "hello world", "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"},
+		{"whitespace runs collapse", " \thello \n\n world\r\n", "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"},
+		{"unicode spaces", "héllo\u00a0wörld\u2003!", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			joined := strings.Join(strings.Fields(c.content), " ")
+			sum := sha256.Sum256([]byte(joined))
+			want := hex.EncodeToString(sum[:])
+			if c.want != "" && want != c.want {
+				t.Fatalf("test vector %q: sha256 is %s, table says %s", joined, want, c.want)
+			}
+			if got := Hash(c.content); got != want {
+				t.Errorf("Hash(%q) = %s, want %s", c.content, got, want)
+			}
+		})
 	}
 }
