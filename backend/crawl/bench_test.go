@@ -3,6 +3,7 @@ package crawl
 import (
 	"context"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
@@ -39,4 +40,18 @@ func BenchmarkCrawl(b *testing.B) {
 		pages += sum.Fetched
 	}
 	b.ReportMetric(float64(pages)/elapsed.Seconds(), "pages/s")
+}
+
+// BenchmarkExtract extracts one post of the benchmark blog.
+func BenchmarkExtract(b *testing.B) {
+	body := []byte(benchsite.Post(7, 100))
+	u, _ := url.Parse("http://127.0.0.1:1/posts/7/")
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		p, err := Extract(body, "text/html; charset=utf-8", u)
+		if err != nil || p.Kind != PageArticle {
+			b.Fatalf("%v %+v", err, p)
+		}
+	}
 }

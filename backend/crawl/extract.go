@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	readability "codeberg.org/readeck/go-readability/v2"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
@@ -18,9 +19,11 @@ import (
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/strikethrough"
 	"github.com/JohannesKaufmann/html-to-markdown/v2/plugin/table"
 	"github.com/PuerkitoBio/goquery"
+	"github.com/andybalholm/cascadia"
 	"github.com/itlightning/dateparse"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // PageKind classifies a fetched HTML page.
@@ -70,6 +73,12 @@ var mdConverter = converter.NewConverter(converter.WithPlugins(
 // DecodeHTML returns body as valid UTF-8, using the charset from the
 // Content-Type header, a BOM or a <meta charset> (in that order).
 func DecodeHTML(body []byte, contentType string) string {
+	// The encoding is decided on the first 1024 bytes, as charset.NewReader
+	// does. Valid UTF-8 declared (or sniffed) as UTF-8 decodes to itself:
+	// skip the transform and its copies.
+	if e, _, _ := charset.DetermineEncoding(body[:min(len(body), 1024)], contentType); e == unicode.UTF8 && utf8.Valid(body) {
+		return string(body)
+	}
 	r, err := charset.NewReader(bytes.NewReader(body), contentType)
 	if err != nil {
 		return strings.ToValidUTF8(string(body), "\uFFFD")
@@ -92,6 +101,37 @@ const noiseSelector = `script, style, noscript, template, nav, aside, form,
 	.wp-block-post-date, .wp-block-post-terms, .entry-meta, .post-meta, .article-byline, .byline-meta-content,
 	img[width="1"], img[height="1"]`
 
+// Selectors are compiled once (goquery's Find compiles its string on
+// every call).
+var (
+	selNoise     = cascadia.MustCompile(noiseSelector)
+	selHTMLish   = cascadia.MustCompile("body, head, p, div, article")
+	selChrome    = cascadia.MustCompile("header, footer")
+	selArticle   = cascadia.MustCompile("article")
+	selOGType    = cascadia.MustCompile(`meta[property="og:type"]`)
+	selGenerator = cascadia.MustCompile(`meta[name="generator"]`)
+	selHTML      = cascadia.MustCompile("html")
+	selOGTitle   = cascadia.MustCompile(`meta[property="og:title"]`)
+	selH1        = cascadia.MustCompile("article h1, main h1, h1")
+	selTitle     = cascadia.MustCompile("title")
+	selAuthor    = cascadia.MustCompile(`meta[name="author"]`)
+	selArtAuthor = cascadia.MustCompile(`meta[property="article:author"]`)
+	selCanonical = cascadia.MustCompile(`link[rel="canonical"]`)
+	selOGURL     = cascadia.MustCompile(`meta[property="og:url"]`)
+	selPublished = []cascadia.Selector{cascadia.MustCompile(`meta[property="article:published_time"]`), cascadia.MustCompile(`meta[itemprop="datePublished"]`), cascadia.MustCompile(`meta[name="date"]`)}
+	selTime      = cascadia.MustCompile("article time[datetime], time[datetime]")
+	selArtTag    = cascadia.MustCompile(`meta[property="article:tag"]`)
+	selRelTag    = cascadia.MustCompile(`a[rel~="tag"], a[rel~="category"]`)
+	selKeywords  = cascadia.MustCompile(`meta[name="keywords"]`)
+	selJSONLD    = cascadia.MustCompile(`script[type="application/ld+json"]`)
+	selHTTPEquiv = cascadia.MustCompile("meta[http-equiv]")
+	selBody      = cascadia.MustCompile("body")
+	selEntries   = cascadia.MustCompile("article, .post-preview, .post-card, .post-item, .post-list > li, .archive-item, .entry-summary")
+	selLinks     = cascadia.MustCompile("a[href], link[rel=next], link[rel=prev]")
+	selAlternate = cascadia.MustCompile(`link[rel="alternate"]`)
+	selFeedNoise = cascadia.MustCompile(`script, style, iframe, form, img[width="1"], img[height="1"]`)
+)
+
 var listingPath = regexp.MustCompile(`(?i)/(tags?|categor(y|ies)|topics?|archives?|page|search|author|series|label)(/|$)|/page/\d+/?$|[?&](page|paged|s|q)=`)
 
 // Extract parses an HTML page: metadata, links, whether it is an article,
@@ -109,7 +149,7 @@ func Extract(body []byte, contentType string, pageURL *url.URL) (p *Page, err er
 		return nil, fmt.Errorf("parse %s: %w", pageURL, err)
 	}
 	doc := goquery.NewDocumentFromNode(root)
-	if doc.Find("body, head, p, div, article").Length() == 0 {
+	if cascadia.Query(root, selHTMLish) == nil {
 		return nil, fmt.Errorf("%s: %w", pageURL, ErrNotHTML)
 	}
 	p = &Page{}
@@ -127,9 +167,9 @@ func Extract(body []byte, contentType string, pageURL *url.URL) (p *Page, err er
 		return p, nil
 	}
 
-	doc.Find(noiseSelector).Remove()
-	doc.Find("header, footer").Each(func(_ int, s *goquery.Selection) {
-		if s.ParentsFiltered("article").Length() == 0 {
+	doc.FindMatcher(selNoise).Remove()
+	doc.FindMatcher(selChrome).Each(func(_ int, s *goquery.Selection) {
+		if s.ParentsMatcher(selArticle).Length() == 0 {
 			s.Remove()
 		}
 	})
@@ -189,32 +229,65 @@ type pageMeta struct {
 	ldTypes                                           []string
 }
 
-func attr(doc *goquery.Document, sel, name string) string {
-	v, _ := doc.Find(sel).First().Attr(name)
-	return strings.TrimSpace(v)
+// attr is the trimmed attribute name of the first element matching sel.
+func attr(doc *goquery.Document, sel cascadia.Selector, name string) string {
+	n := cascadia.Query(doc.Nodes[0], sel)
+	if n == nil {
+		return ""
+	}
+	return strings.TrimSpace(attrOf(n, name))
+}
+
+func attrOf(n *html.Node, name string) string {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+// firstText is the text of the first element matching sel.
+func firstText(doc *goquery.Document, sel cascadia.Selector) string {
+	n := cascadia.Query(doc.Nodes[0], sel)
+	if n == nil {
+		return ""
+	}
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
 }
 
 func readMeta(doc *goquery.Document, pageURL *url.URL) pageMeta {
 	var m pageMeta
-	m.ogType = strings.ToLower(attr(doc, `meta[property="og:type"]`, "content"))
-	m.generator = attr(doc, `meta[name="generator"]`, "content")
-	m.lang = attr(doc, "html", "lang")
-	m.title = attr(doc, `meta[property="og:title"]`, "content")
+	m.ogType = strings.ToLower(attr(doc, selOGType, "content"))
+	m.generator = attr(doc, selGenerator, "content")
+	m.lang = attr(doc, selHTML, "lang")
+	m.title = attr(doc, selOGTitle, "content")
 	if m.title == "" {
-		m.title = strings.TrimSpace(doc.Find("article h1, main h1, h1").First().Text())
+		m.title = strings.TrimSpace(firstText(doc, selH1))
 	}
 	if m.title == "" {
-		m.title = strings.TrimSpace(doc.Find("title").First().Text())
+		m.title = strings.TrimSpace(firstText(doc, selTitle))
 	}
 	m.title = strings.Join(strings.Fields(m.title), " ")
-	m.author = attr(doc, `meta[name="author"]`, "content")
+	m.author = attr(doc, selAuthor, "content")
 	if m.author == "" {
-		m.author = attr(doc, `meta[property="article:author"]`, "content")
+		m.author = attr(doc, selArtAuthor, "content")
 		if strings.HasPrefix(m.author, "http") {
 			m.author = ""
 		}
 	}
-	for _, c := range []string{attr(doc, `link[rel="canonical"]`, "href"), attr(doc, `meta[property="og:url"]`, "content")} {
+	for _, c := range []string{attr(doc, selCanonical, "href"), attr(doc, selOGURL, "content")} {
 		if c == "" {
 			continue
 		}
@@ -223,14 +296,14 @@ func readMeta(doc *goquery.Document, pageURL *url.URL) pageMeta {
 			break
 		}
 	}
-	for _, sel := range []string{`meta[property="article:published_time"]`, `meta[itemprop="datePublished"]`, `meta[name="date"]`} {
+	for _, sel := range selPublished {
 		if t, ok := parseDate(attr(doc, sel, "content")); ok {
 			m.published = t
 			break
 		}
 	}
 	if m.published.IsZero() {
-		if t, ok := parseDate(attr(doc, "article time[datetime], time[datetime]", "datetime")); ok {
+		if t, ok := parseDate(attr(doc, selTime, "datetime")); ok {
 			m.published = t
 		}
 	}
@@ -242,14 +315,14 @@ func readMeta(doc *goquery.Document, pageURL *url.URL) pageMeta {
 			m.tags = append(m.tags, t)
 		}
 	}
-	doc.Find(`meta[property="article:tag"]`).Each(func(_ int, s *goquery.Selection) { addTag(s.AttrOr("content", "")) })
-	doc.Find(`a[rel~="tag"], a[rel~="category"]`).Each(func(_ int, s *goquery.Selection) { addTag(s.Text()) })
+	doc.FindMatcher(selArtTag).Each(func(_ int, s *goquery.Selection) { addTag(s.AttrOr("content", "")) })
+	doc.FindMatcher(selRelTag).Each(func(_ int, s *goquery.Selection) { addTag(s.Text()) })
 	if len(m.tags) == 0 {
-		for _, k := range strings.Split(attr(doc, `meta[name="keywords"]`, "content"), ",") {
+		for _, k := range strings.Split(attr(doc, selKeywords, "content"), ",") {
 			addTag(k)
 		}
 	}
-	doc.Find(`script[type="application/ld+json"]`).Each(func(_ int, s *goquery.Selection) { m.readJSONLD(s.Text()) })
+	doc.FindMatcher(selJSONLD).Each(func(_ int, s *goquery.Selection) { m.readJSONLD(s.Text()) })
 	return m
 }
 
@@ -352,7 +425,7 @@ func parseDate(s string) (time.Time, bool) {
 
 func metaRefresh(doc *goquery.Document, pageURL *url.URL) string {
 	c := ""
-	doc.Find("meta[http-equiv]").EachWithBreak(func(_ int, s *goquery.Selection) bool {
+	doc.FindMatcher(selHTTPEquiv).EachWithBreak(func(_ int, s *goquery.Selection) bool {
 		if strings.EqualFold(s.AttrOr("http-equiv", ""), "refresh") {
 			c = s.AttrOr("content", "")
 			return false
@@ -386,14 +459,17 @@ func classify(doc *goquery.Document, pageURL *url.URL, m pageMeta) (PageKind, st
 			articleMarkup = true
 		}
 	}
-	body := strings.ToLower(doc.Find("body").AttrOr("class", ""))
+	body := ""
+	if n := cascadia.Query(doc.Nodes[0], selBody); n != nil {
+		body = strings.ToLower(attrOf(n, "class"))
+	}
 	for _, c := range []string{"single-post", "post-template", "single ", "page-template"} {
 		if strings.Contains(body+" ", c) {
 			articleMarkup = true
 		}
 	}
 	// Several post summaries on one page make it a listing.
-	entries := doc.Find("article, .post-preview, .post-card, .post-item, .post-list > li, .archive-item, .entry-summary").Length()
+	entries := len(cascadia.QueryAll(doc.Nodes[0], selEntries))
 	if entries >= 3 {
 		return PageListing, fmt.Sprintf("listing page (%d post summaries)", entries)
 	}
@@ -418,7 +494,7 @@ func classify(doc *goquery.Document, pageURL *url.URL, m pageMeta) (PageKind, st
 
 func links(doc *goquery.Document, pageURL *url.URL) (out, feeds []string) {
 	seen := map[string]bool{}
-	doc.Find("a[href], link[rel=next], link[rel=prev]").Each(func(_ int, s *goquery.Selection) {
+	doc.FindMatcher(selLinks).Each(func(_ int, s *goquery.Selection) {
 		if rel := strings.ToLower(s.AttrOr("rel", "")); strings.Contains(rel, "nofollow") {
 			return
 		}
@@ -432,7 +508,7 @@ func links(doc *goquery.Document, pageURL *url.URL) (out, feeds []string) {
 			out = append(out, n)
 		}
 	})
-	doc.Find(`link[rel="alternate"]`).Each(func(_ int, s *goquery.Selection) {
+	doc.FindMatcher(selAlternate).Each(func(_ int, s *goquery.Selection) {
 		t := strings.ToLower(s.AttrOr("type", ""))
 		if !strings.Contains(t, "rss") && !strings.Contains(t, "atom") && !strings.Contains(t, "feed+json") {
 			return
@@ -485,7 +561,7 @@ func FeedHTMLToMarkdown(content, title string, base *url.URL) (md string, err er
 	if err != nil {
 		return "", err
 	}
-	goquery.NewDocumentFromNode(root).Find(`script, style, iframe, form, img[width="1"], img[height="1"]`).Remove()
+	goquery.NewDocumentFromNode(root).FindMatcher(selFeedNoise).Remove()
 	var opts []converter.ConvertOptionFunc
 	if base != nil {
 		opts = append(opts, converter.WithDomain(base.Scheme+"://"+base.Host))

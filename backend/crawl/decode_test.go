@@ -1,0 +1,65 @@
+package crawl
+
+import (
+	"bytes"
+	"io"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html/charset"
+)
+
+// decodeReference is DecodeHTML without its UTF-8 fast path.
+func decodeReference(body []byte, contentType string) string {
+	r, err := charset.NewReader(bytes.NewReader(body), contentType)
+	if err != nil {
+		return strings.ToValidUTF8(string(body), "\uFFFD")
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return strings.ToValidUTF8(string(body), "\uFFFD")
+	}
+	return strings.ToValidUTF8(string(b), "\uFFFD")
+}
+
+var decodeCases = []struct {
+	name, ct string
+	body     []byte
+}{
+	{"utf-8 header", "text/html; charset=utf-8", []byte("<p>héllo wörld</p>")},
+	{"no header, meta utf-8", "text/html", []byte(`<meta charset="utf-8"><p>héllo</p>`)},
+	{"no charset at all", "text/html", []byte("<p>héllo</p>")},
+	{"utf-8 BOM", "text/html", []byte("\xef\xbb\xbf<p>héllo</p>")},
+	{"utf-8 BOM, latin-1 header", "text/html; charset=iso-8859-1", []byte("\xef\xbb\xbf<p>héllo</p>")},
+	{"invalid utf-8", "text/html; charset=utf-8", []byte("<p>h\xffllo \xc3</p>")},
+	{"latin-1 header", "text/html; charset=iso-8859-1", []byte("<p>h\xe9llo</p>")},
+	{"latin-1 meta", "text/html", []byte("<meta charset=\"iso-8859-1\"><p>h\xe9llo</p>")},
+	{"windows-1252 meta after 1024 bytes", "text/html", append(bytes.Repeat([]byte(" "), 1100), []byte("<meta charset=\"windows-1252\"><p>caf\xe9</p>")...)},
+	{"shift_jis header", "text/html; charset=shift_jis", []byte("<p>\x82\xa0</p>")},
+	{"utf-16 BOM", "text/html", []byte("\xff\xfe<\x00p\x00>\x00")},
+	{"empty", "", nil},
+	{"plain text", "text/plain", []byte("just text, ünïcode")},
+}
+
+// TestDecodeHTMLFastPath checks that skipping the transform for UTF-8
+// changes nothing.
+func TestDecodeHTMLFastPath(t *testing.T) {
+	for _, c := range decodeCases {
+		t.Run(c.name, func(t *testing.T) {
+			if got, want := DecodeHTML(c.body, c.ct), decodeReference(c.body, c.ct); got != want {
+				t.Errorf("DecodeHTML = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func FuzzDecodeHTML(f *testing.F) {
+	for _, c := range decodeCases {
+		f.Add(c.body, c.ct)
+	}
+	f.Fuzz(func(t *testing.T, body []byte, ct string) {
+		if got, want := DecodeHTML(body, ct), decodeReference(body, ct); got != want {
+			t.Errorf("DecodeHTML(%q, %q) = %q, want %q", body, ct, got, want)
+		}
+	})
+}
