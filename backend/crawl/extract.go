@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -67,8 +68,22 @@ type Page struct {
 // ErrNotHTML is returned for bodies that are not HTML.
 var ErrNotHTML = errors.New("not an HTML page")
 
-var mdConverter = converter.NewConverter(converter.WithPlugins(
-	base.NewBasePlugin(), commonmark.NewCommonmarkPlugin(), table.NewTablePlugin(), strikethrough.NewStrikethroughPlugin()))
+func newMDConverter() *converter.Converter {
+	return converter.NewConverter(converter.WithPlugins(
+		base.NewBasePlugin(), commonmark.NewCommonmarkPlugin(), table.NewTablePlugin(), strikethrough.NewStrikethroughPlugin()))
+}
+
+// mdConverters hands each extraction its own converter: a Converter takes
+// a read lock for every character it escapes, and one shared by parallel
+// extractions bounces that lock between cores. A converter costs ~10µs to
+// build, so the pool may drop them at will.
+var mdConverters = sync.Pool{New: func() any { return newMDConverter() }}
+
+func toMarkdown(n *html.Node, opts ...converter.ConvertOptionFunc) ([]byte, error) {
+	c := mdConverters.Get().(*converter.Converter)
+	defer mdConverters.Put(c)
+	return c.ConvertNode(n, opts...)
+}
 
 // DecodeHTML returns body as valid UTF-8, using the charset from the
 // Content-Type header, a BOM or a <meta charset> (in that order).
@@ -195,7 +210,7 @@ func Extract(body []byte, contentType string, pageURL *url.URL) (p *Page, err er
 	if p.Language == "" {
 		p.Language = art.Language()
 	}
-	md, err := mdConverter.ConvertNode(art.Node, converter.WithDomain(pageURL.Scheme+"://"+pageURL.Host))
+	md, err := toMarkdown(art.Node, converter.WithDomain(pageURL.Scheme+"://"+pageURL.Host))
 	if err != nil {
 		return nil, fmt.Errorf("convert %s to Markdown: %w", pageURL, err)
 	}
@@ -566,7 +581,7 @@ func FeedHTMLToMarkdown(content, title string, base *url.URL) (md string, err er
 	if base != nil {
 		opts = append(opts, converter.WithDomain(base.Scheme+"://"+base.Host))
 	}
-	b, err := mdConverter.ConvertNode(root, opts...)
+	b, err := toMarkdown(root, opts...)
 	if err != nil {
 		return "", err
 	}

@@ -4,12 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/doppelhq/doppel/backend/documents"
 )
 
-// maxBatch caps the writes committed in one transaction.
-const maxBatch = 64
+// maxBatch caps the writes committed in one transaction, and maxLinger how
+// long the writer waits for more before committing.
+const (
+	maxBatch  = 64
+	maxLinger = 20 * time.Millisecond
+)
 
 // writeOp is one write of a crawl run. The writer applies them in the
 // order they were sent.
@@ -36,7 +41,7 @@ type handledPage struct {
 // writer is the single goroutine that writes a crawl run to the database.
 // Pages are extracted in parallel; their documents and their crawl_pages
 // records go through one channel and are committed in batches (group
-// commit: everything waiting when a transaction starts, up to maxBatch),
+// commit: what arrives within maxLinger, up to maxBatch),
 // so writers never contend for SQLite's lock.
 //
 // A page's document and its crawl_pages state commit in the same
@@ -71,8 +76,14 @@ func (w *writer) close() error {
 func (w *writer) loop() {
 	defer close(w.done)
 	batch := make([]writeOp, 0, maxBatch)
+	linger := time.NewTimer(maxLinger)
+	linger.Stop()
 	for op := range w.ch {
 		batch = append(batch[:0], op)
+		// Gather what comes within maxLinger of the first write (or up to
+		// maxBatch): a commit writes every page it touched to the WAL, so
+		// fewer, larger transactions cost less per page.
+		linger.Reset(maxLinger)
 	fill:
 		for len(batch) < maxBatch {
 			select {
@@ -81,10 +92,11 @@ func (w *writer) loop() {
 					break fill
 				}
 				batch = append(batch, op)
-			default:
+			case <-linger.C:
 				break fill
 			}
 		}
+		linger.Stop() // (Go ≥ 1.23: no stale tick is left in linger.C)
 		if w.err != nil {
 			continue
 		}
