@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/url"
 	"regexp"
 	"strings"
@@ -68,6 +69,8 @@ type Page struct {
 // ErrNotHTML is returned for bodies that are not HTML.
 var ErrNotHTML = errors.New("not an HTML page")
 
+var discardLogger = slog.New(slog.DiscardHandler)
+
 func newMDConverter() *converter.Converter {
 	return converter.NewConverter(converter.WithPlugins(
 		base.NewBasePlugin(), commonmark.NewCommonmarkPlugin(), table.NewTablePlugin(), strikethrough.NewStrikethroughPlugin()))
@@ -88,12 +91,21 @@ func toMarkdown(n *html.Node, opts ...converter.ConvertOptionFunc) ([]byte, erro
 // DecodeHTML returns body as valid UTF-8, using the charset from the
 // Content-Type header, a BOM or a <meta charset> (in that order).
 func DecodeHTML(body []byte, contentType string) string {
-	// The encoding is decided on the first 1024 bytes, as charset.NewReader
-	// does. Valid UTF-8 declared (or sniffed) as UTF-8 decodes to itself:
-	// skip the transform and its copies.
-	if e, _, _ := charset.DetermineEncoding(body[:min(len(body), 1024)], contentType); e == unicode.UTF8 && utf8.Valid(body) {
+	if isUTF8(body, contentType) {
 		return string(body)
 	}
+	return decodeSlow(body, contentType)
+}
+
+// isUTF8 tells whether body decodes to itself: valid UTF-8, declared or
+// sniffed as UTF-8 (on its first 1024 bytes, as charset.NewReader does).
+// Then the transform and its copies can be skipped.
+func isUTF8(body []byte, contentType string) bool {
+	e, _, _ := charset.DetermineEncoding(body[:min(len(body), 1024)], contentType)
+	return e == unicode.UTF8 && utf8.Valid(body)
+}
+
+func decodeSlow(body []byte, contentType string) string {
 	r, err := charset.NewReader(bytes.NewReader(body), contentType)
 	if err != nil {
 		return strings.ToValidUTF8(string(body), "\uFFFD")
@@ -158,8 +170,13 @@ func Extract(body []byte, contentType string, pageURL *url.URL) (p *Page, err er
 			p, err = nil, fmt.Errorf("extract %s: malformed page: %v", pageURL, r)
 		}
 	}()
-	text := DecodeHTML(body, contentType)
-	root, err := html.Parse(strings.NewReader(text))
+	var in io.Reader
+	if isUTF8(body, contentType) {
+		in = bytes.NewReader(body)
+	} else {
+		in = strings.NewReader(decodeSlow(body, contentType))
+	}
+	root, err := html.Parse(in)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", pageURL, err)
 	}
@@ -191,6 +208,8 @@ func Extract(body []byte, contentType string, pageURL *url.URL) (p *Page, err er
 	parser := readability.NewParser()
 	parser.CharThresholds = 200
 	parser.KeepClasses = true // code blocks keep their language-* class
+	// Its default logger formats Info records into io.Discard.
+	parser.Logger = discardLogger
 	art, err := parser.ParseAndMutate(root, pageURL)
 	if err != nil || art.Node == nil {
 		p.Kind, p.Reason = PageEmpty, "no main text found"

@@ -158,7 +158,7 @@ func Hash(content string) string {
 // do not count.
 func Words(content string) int {
 	n := 0
-	for _, f := range strings.Fields(content) {
+	for f := range strings.FieldsSeq(content) {
 		if strings.IndexFunc(f, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
 			n++
 		}
