@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/doppelhq/doppel/backend/store"
 )
@@ -140,17 +141,43 @@ type Result struct {
 // Hash is the content hash used for deduplication: sha256 of the content
 // with whitespace runs collapsed, so re-wrapping does not count as a change.
 func Hash(content string) string {
-	// The same bytes as strings.Join(strings.Fields(content), " "),
+	h, _ := hashAndWords(content)
+	return h
+}
+
+// hashAndWords computes Hash and Words in one pass over the fields.
+func hashAndWords(content string) (string, int) {
+	// The hashed bytes are strings.Join(strings.Fields(content), " "),
 	// built in one allocation.
 	b := make([]byte, 0, len(content))
+	n := 0
 	for f := range strings.FieldsSeq(content) {
 		if len(b) > 0 {
 			b = append(b, ' ')
 		}
 		b = append(b, f...)
+		if isWord(f) {
+			n++
+		}
 	}
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	return hex.EncodeToString(sum[:]), n
+}
+
+// isWord tells whether a field holds a letter or a digit.
+func isWord(f string) bool {
+	for _, r := range f {
+		if r < utf8.RuneSelf {
+			if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+				return true
+			}
+			continue
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // Words counts the words of Markdown text.
@@ -159,7 +186,7 @@ func Hash(content string) string {
 func Words(content string) int {
 	n := 0
 	for f := range strings.FieldsSeq(content) {
-		if strings.IndexFunc(f, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+		if isWord(f) {
 			n++
 		}
 	}
@@ -246,7 +273,8 @@ func Prepare(in Input) (*Prepared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("compress raw bytes of %s: %w", in.URL, err)
 	}
-	return &Prepared{in: in, hash: Hash(in.Content), raw: raw, words: Words(in.Content)}, nil
+	hash, words := hashAndWords(in.Content)
+	return &Prepared{in: in, hash: hash, raw: raw, words: words}, nil
 }
 
 // Upsert stores one document in a single transaction: a new URL and new

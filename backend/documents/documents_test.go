@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/doppelhq/doppel/backend/store"
 )
@@ -246,5 +247,34 @@ func TestHashIsStable(t *testing.T) {
 				t.Errorf("Hash(%q) = %s, want %s", c.content, got, want)
 			}
 		})
+	}
+}
+
+func TestWords(t *testing.T) {
+	for _, c := range []struct {
+		content string
+		want    int
+	}{
+		{"", 0},
+		{"# Title\n\n- one two\n- 3", 4},
+		{"--- *** ``` | :-: |", 0},
+		{"naïve café, déjà-vu!", 3},
+		{"日本語 ١٢٣ (x)", 3},
+		{"\u00a0a\u2003b", 2},
+	} {
+		got := Words(c.content)
+		if got != c.want {
+			t.Errorf("Words(%q) = %d, want %d", c.content, got, c.want)
+		}
+		// Words as it was: a field counts when IndexFunc finds a letter or digit.
+		ref := 0
+		for _, f := range strings.Fields(c.content) {
+			if strings.IndexFunc(f, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0 {
+				ref++
+			}
+		}
+		if h, n := hashAndWords(c.content); h != Hash(c.content) || n != ref || got != ref {
+			t.Errorf("hashAndWords(%q) = %s, %d; want %s, %d", c.content, h, n, Hash(c.content), ref)
+		}
 	}
 }
