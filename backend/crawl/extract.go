@@ -25,7 +25,6 @@ import (
 	"github.com/itlightning/dateparse"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
-	"golang.org/x/text/encoding/unicode"
 )
 
 // PageKind classifies a fetched HTML page.
@@ -101,8 +100,8 @@ func DecodeHTML(body []byte, contentType string) string {
 // sniffed as UTF-8 (on its first 1024 bytes, as charset.NewReader does).
 // Then the transform and its copies can be skipped.
 func isUTF8(body []byte, contentType string) bool {
-	e, _, _ := charset.DetermineEncoding(body[:min(len(body), 1024)], contentType)
-	return e == unicode.UTF8 && utf8.Valid(body)
+	_, name, _ := charset.DetermineEncoding(body[:min(len(body), 1024)], contentType)
+	return name == "utf-8" && utf8.Valid(body)
 }
 
 func decodeSlow(body []byte, contentType string) string {
@@ -234,12 +233,22 @@ func Extract(body []byte, contentType string, pageURL *url.URL) (p *Page, err er
 		return nil, fmt.Errorf("convert %s to Markdown: %w", pageURL, err)
 	}
 	p.Markdown = dropLeadingTitle(strings.TrimSpace(string(md)), p.Title)
-	if len(strings.Fields(p.Markdown)) < 5 {
+	if !atLeastFields(p.Markdown, 5) {
 		p.Kind, p.Reason = PageEmpty, "no main text found"
 		return p, nil
 	}
 	p.Kind = PageArticle
 	return p, nil
+}
+
+// atLeastFields tells whether s has at least n whitespace-separated fields.
+func atLeastFields(s string, n int) bool {
+	for range strings.FieldsSeq(s) {
+		if n--; n <= 0 {
+			return true
+		}
+	}
+	return n <= 0
 }
 
 // dropLeadingTitle removes a first heading that repeats the title (the
