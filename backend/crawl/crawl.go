@@ -299,6 +299,9 @@ func (r *run) crawl(ctx context.Context, source int64) (*Summary, error) {
 	if err := front.prepare(ctx); err != nil {
 		return nil, err
 	}
+	if err := r.c.docs.Warm(ctx); err != nil {
+		return nil, err
+	}
 	defer front.closeStmts()
 	r.w = startWriter(r)
 	r.mu.Lock()

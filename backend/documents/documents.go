@@ -59,22 +59,34 @@ type Store struct {
 // New returns a Store over the database.
 func New(s *store.Store) *Store { return &Store{st: s} }
 
-// txStmt returns the cached prepared statement for query, bound to tx.
-func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	v, ok := s.stmts.Load(query)
-	if !ok {
-		st, err := s.st.DB.PrepareContext(ctx, query)
-		if err != nil {
-			return nil, err
+// writeQueries are the statements of the write path.
+var writeQueries = []string{qFindByURL, qFindByHash, qInsertDoc, qOldDoc, qRefreshDoc, qInsertVersion, qUpdateDoc, qAddAlias}
+
+// Warm prepares the write path's statements. Call it outside a
+// transaction (preparing takes a connection of its own); inside one, a
+// statement not prepared yet is prepared on the transaction, uncached.
+func (s *Store) Warm(ctx context.Context) error {
+	for _, q := range writeQueries {
+		if _, ok := s.stmts.Load(q); ok {
+			continue
 		}
-		if old, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st, err := s.st.DB.PrepareContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("prepare document statements: %w", err)
+		}
+		if _, loaded := s.stmts.LoadOrStore(q, st); loaded {
 			st.Close()
-			v = old
-		} else {
-			v = st
 		}
 	}
-	return tx.StmtContext(ctx, v.(*sql.Stmt)), nil
+	return nil
+}
+
+// txStmt returns the prepared statement for query, bound to tx.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if v, ok := s.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, v.(*sql.Stmt)), nil
+	}
+	return tx.PrepareContext(ctx, query)
 }
 
 func (s *Store) exec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
@@ -285,6 +297,9 @@ func Prepare(in Input) (*Prepared, error) {
 func (s *Store) Upsert(ctx context.Context, in Input) (Result, error) {
 	p, err := Prepare(in)
 	if err != nil {
+		return Result{}, err
+	}
+	if err := s.Warm(ctx); err != nil {
 		return Result{}, err
 	}
 	var res Result
