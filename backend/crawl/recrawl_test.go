@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -188,14 +189,29 @@ func TestBadInput(t *testing.T) {
 }
 
 // TestResumeAfterKill crawls in a child process, kills it with SIGKILL
-// half-way, and checks that the next crawl neither refetches what was
-// stored nor duplicates anything.
+// part-way, and checks that the next crawl neither refetches what was
+// stored nor duplicates anything. With fast pages the writer commits many
+// pages per transaction: then the kill must also never leave a document
+// without its crawl_pages record (or the reverse).
 func TestResumeAfterKill(t *testing.T) {
 	if os.Getenv("DOPPEL_CRAWL_CHILD") != "" {
 		return // the child runs TestCrawlChild
 	}
-	const pages = 40
-	var hits [pages + 1]atomic.Int32
+	for _, c := range []struct {
+		name        string
+		pages       int
+		pageDelay   time.Duration
+		parallelism int
+	}{
+		{"slow pages, one at a time", 40, 30 * time.Millisecond, 1},
+		{"fast pages, batched commits", 600, 0, 4},
+	} {
+		t.Run(c.name, func(t *testing.T) { resumeAfterKill(t, c.pages, c.pageDelay, c.parallelism) })
+	}
+}
+
+func resumeAfterKill(t *testing.T, pages int, pageDelay time.Duration, parallelism int) {
+	hits := make([]atomic.Int32, pages+1)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
@@ -218,7 +234,7 @@ func TestResumeAfterKill(t *testing.T) {
 			return
 		}
 		hits[n].Add(1)
-		time.Sleep(30 * time.Millisecond)
+		time.Sleep(pageDelay)
 		fmt.Fprintf(w, `<html><head><meta property="og:type" content="article"><title>Post %d</title></head><body><article><h1>Post %d</h1><p>This is post number %d, with enough words to count as an article for the extractor.</p></article></body></html>`, n, n, n)
 	})
 	srv := httptest.NewServer(mux)
@@ -227,7 +243,7 @@ func TestResumeAfterKill(t *testing.T) {
 	dataDir := t.TempDir()
 	db := filepath.Join(dataDir, "doppel.db")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrawlChild$", "-test.v")
-	cmd.Env = append(os.Environ(), "DOPPEL_CRAWL_CHILD="+db, "DOPPEL_CRAWL_URL="+srv.URL+"/")
+	cmd.Env = append(os.Environ(), "DOPPEL_CRAWL_CHILD="+db, "DOPPEL_CRAWL_URL="+srv.URL+"/", fmt.Sprintf("DOPPEL_CRAWL_PARALLELISM=%d", parallelism))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -246,7 +262,7 @@ func TestResumeAfterKill(t *testing.T) {
 			cmd.Process.Kill()
 			t.Fatalf("child stored %d pages in 20s\n%s", n, out.String())
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -259,6 +275,14 @@ func TestResumeAfterKill(t *testing.T) {
 	}
 	if len(storedBefore) == pages {
 		t.Fatalf("the child finished before the kill; nothing to resume")
+	}
+	var docsBefore, orphans int
+	docs.DB().QueryRow(`SELECT count(*) FROM documents`).Scan(&docsBefore)
+	docs.DB().QueryRow(`SELECT count(*) FROM documents d WHERE NOT EXISTS
+		(SELECT 1 FROM crawl_pages p WHERE p.document_id=d.id AND p.state='stored')`).Scan(&orphans)
+	if docsBefore != len(storedBefore) || orphans != 0 {
+		t.Errorf("after the kill: %d documents, %d URLs recorded as stored, %d documents without their record",
+			docsBefore, len(storedBefore), orphans)
 	}
 
 	d := time.Duration(0)
@@ -279,6 +303,9 @@ func TestResumeAfterKill(t *testing.T) {
 	docs.DB().QueryRow(`SELECT count(*), count(DISTINCT content_hash) FROM documents`).Scan(&nDocs, &distinct)
 	if nDocs != pages || distinct != pages {
 		t.Errorf("%d documents (%d distinct), want %d", nDocs, distinct, pages)
+	}
+	if sum.New != pages-docsBefore {
+		t.Errorf("resume stored %d new documents, want %d", sum.New, pages-docsBefore)
 	}
 }
 
@@ -304,7 +331,8 @@ func TestCrawlChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := time.Duration(0)
-	_, err = New(docs, Options{Delay: &d, Parallelism: 1}).Crawl(context.Background(), src.ID, os.Getenv("DOPPEL_CRAWL_URL"), nil)
+	par, _ := strconv.Atoi(os.Getenv("DOPPEL_CRAWL_PARALLELISM"))
+	_, err = New(docs, Options{Delay: &d, Parallelism: max(par, 1)}).Crawl(context.Background(), src.ID, os.Getenv("DOPPEL_CRAWL_URL"), nil)
 	t.Logf("child crawl ended: %v", err)
 }
 
