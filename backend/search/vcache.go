@@ -252,7 +252,7 @@ func (s *vecSnapshot) candidates(q []float32, f Filter, want, scan int) []int {
 	// Pass 1: sum of the query's components where the vector's sign bit is
 	// set (rank-equivalent to the dot product with the ±1 sign vector), by
 	// a table of 256 partial sums per byte, in 16 bits.
-	lut := make([]int16, s.nb*256)
+	lut := make([][256]int16, s.nb)
 	var maxByte float64
 	for b := 0; b < s.nb; b++ {
 		var sum float64
@@ -268,34 +268,27 @@ func (s *vecSnapshot) candidates(q []float32, f Filter, want, scan int) []int {
 	for i := 0; i < s.dims; i++ {
 		qr[i] = int16(math.Round(float64(q[i]) * k))
 	}
-	for b := 0; b < s.nb; b++ {
-		t := lut[b*256 : b*256+256]
+	for b := range lut {
+		t := &lut[b]
 		for v := 1; v < 256; v++ {
 			low := v & -v // the lowest set bit, added to the entry without it
 			t[v] = t[v&(v-1)] + qr[8*b+bits.TrailingZeros(uint(low))]
 		}
 	}
 	scan = min(max(scan, want), s.len())
+	scores := make([]int32, s.len())
 	parts := min(runtime.GOMAXPROCS(0), max(1, s.len()/16384))
-	tops := make([][]scored, parts)
 	var wg sync.WaitGroup
 	for p := 0; p < parts; p++ {
 		lo, hi := p*s.len()/parts, (p+1)*s.len()/parts
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tops[p] = s.signScan(lut, rf, lo, hi, scan)
+			s.signScan(lut, rf, lo, hi, scores[lo:hi])
 		}()
 	}
 	wg.Wait()
-	var cand []scored
-	for _, t := range tops {
-		cand = append(cand, t...)
-	}
-	if len(cand) > scan {
-		slices.SortFunc(cand, func(a, b scored) int { return cmp.Compare(b.score, a.score) })
-		cand = cand[:scan]
-	}
+	cand := topScores(scores, scan)
 	// Pass 2: int8 dot products of the candidates, times their scales.
 	var qmax float64
 	for _, v := range q {
@@ -325,65 +318,74 @@ func (s *vecSnapshot) candidates(q []float32, f Filter, want, scan int) []int {
 	return rows
 }
 
-// signScan keeps the n best rows of [lo, hi) by the sign table, in a
-// min-heap.
-func (s *vecSnapshot) signScan(lut []int16, rf rowFilter, lo, hi, n int) []scored {
-	h := make([]scored, 0, n)
+// signScan writes the sign-table scores of rows [lo, hi) to out
+// (math.MinInt32 for a row the filter drops).
+func (s *vecSnapshot) signScan(lut [][256]int16, rf rowFilter, lo, hi int, out []int32) {
 	filtered := rf.any()
 	nb := s.nb
 	for r := lo; r < hi; r++ {
 		if filtered && !rf.pass(s, r) {
+			out[r-lo] = math.MinInt32
 			continue
 		}
 		v := s.signs[r*nb : r*nb+nb]
-		var a0, a1 int32
+		v = v[:len(lut)]
+		var a0, a1, a2, a3 int32
 		b := 0
-		for ; b+1 < nb; b += 2 {
-			a0 += int32(lut[b<<8|int(v[b])])
-			a1 += int32(lut[(b+1)<<8|int(v[b+1])])
+		for ; b+3 < len(lut); b += 4 {
+			a0 += int32(lut[b][v[b]])
+			a1 += int32(lut[b+1][v[b+1]])
+			a2 += int32(lut[b+2][v[b+2]])
+			a3 += int32(lut[b+3][v[b+3]])
 		}
-		if b < nb {
-			a0 += int32(lut[b<<8|int(v[b])])
+		for ; b < len(lut); b++ {
+			a0 += int32(lut[b][v[b]])
 		}
-		sc := float32(a0 + a1)
-		if len(h) < n {
-			h = append(h, scored{sc, int32(r)})
-			heapUp(h, len(h)-1)
-		} else if sc > h[0].score {
-			h[0] = scored{sc, int32(r)}
-			heapDown(h, 0)
-		}
-	}
-	return h
-}
-
-func heapUp(h []scored, i int) {
-	for i > 0 {
-		p := (i - 1) / 2
-		if h[p].score <= h[i].score {
-			return
-		}
-		h[p], h[i] = h[i], h[p]
-		i = p
+		out[r-lo] = a0 + a1 + a2 + a3
 	}
 }
 
-func heapDown(h []scored, i int) {
-	for {
-		l := 2*i + 1
-		if l >= len(h) {
-			return
+// topScores returns the rows scoring at or above about the n-th best score
+// (the cut falls on a histogram bucket: n to 2n rows), at least n of them when that many pass the filter (math.MinInt32 marks a row
+// the filter dropped): a histogram finds the cut in two linear passes.
+func topScores(scores []int32, n int) []scored {
+	lo, hi := int64(math.MaxInt32), int64(math.MinInt32)
+	for _, v := range scores {
+		if v != math.MinInt32 {
+			lo, hi = min(lo, int64(v)), max(hi, int64(v))
 		}
-		m := l
-		if r := l + 1; r < len(h) && h[r].score < h[l].score {
-			m = r
-		}
-		if h[i].score <= h[m].score {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
 	}
+	if lo > hi {
+		return nil
+	}
+	const buckets = 4096
+	width := (hi-lo)/buckets + 1
+	var hist [buckets]int
+	for _, v := range scores {
+		if v != math.MinInt32 {
+			hist[(int64(v)-lo)/width]++
+		}
+	}
+	cut, total := buckets-1, 0
+	for ; cut > 0; cut-- {
+		total += hist[cut]
+		if total >= n {
+			break
+		}
+	}
+	floor := lo + int64(cut)*width
+	out := make([]scored, 0, n+n/4)
+	for r, v := range scores {
+		if v != math.MinInt32 && int64(v) >= floor {
+			out = append(out, scored{float32(v), int32(r)})
+		}
+	}
+	if len(out) > 2*n {
+		// A crowded last bucket: keep the best 2n.
+		slices.SortFunc(out, func(a, b scored) int { return cmp.Compare(b.score, a.score) })
+		out = out[:2*n]
+	}
+	return out
 }
 
 func dotInt8(a, b []int8) int32 {
