@@ -276,7 +276,12 @@ func (s *vecSnapshot) candidates(q []float32, f Filter, want, scan int) []int {
 		}
 	}
 	scan = min(max(scan, want), s.len())
-	scores := make([]int32, s.len())
+	buf := scoreBufs.Get().(*[]int32)
+	defer scoreBufs.Put(buf)
+	if cap(*buf) < s.len() {
+		*buf = make([]int32, s.len())
+	}
+	scores := (*buf)[:s.len()]
 	parts := min(runtime.GOMAXPROCS(0), max(1, s.len()/16384))
 	var wg sync.WaitGroup
 	for p := 0; p < parts; p++ {
@@ -317,6 +322,9 @@ func (s *vecSnapshot) candidates(q []float32, f Filter, want, scan int) []int {
 	}
 	return rows
 }
+
+// scoreBufs recycles the per-query score arrays (4 bytes per vector).
+var scoreBufs = sync.Pool{New: func() any { return new([]int32) }}
 
 // signScan writes the sign-table scores of rows [lo, hi) to out
 // (math.MinInt32 for a row the filter drops).
