@@ -319,3 +319,40 @@ func TestTopScores(t *testing.T) {
 		}
 	}
 }
+
+// The BM25 fast path (FTS5 ranking alone, then a document check) returns
+// what the joined query returns, with exclusions and filters.
+func TestBM25FastPathMatchesJoined(t *testing.T) {
+	ctx := context.Background()
+	db := openStore(t).DB
+	rng := rand.New(rand.NewPCG(5, 6))
+	idx := newIndex(t, db, "m", 8)
+	fillMeta(t, db, idx, 1, 2000, rng)
+	words := []string{"bread", "yeast", "river", "code", "paper", "sun", "tea", "salt"}
+	for id := 1; id <= 2000; id++ {
+		var w []string
+		for j := 0; j < 3+rng.IntN(8); j++ {
+			w = append(w, words[rng.IntN(len(words))])
+		}
+		mustExec(t, db, `UPDATE chunks SET text = ? WHERE id = ?`, fmt.Sprint(w), id)
+	}
+	mustExec(t, db, `UPDATE documents SET excluded = 1 WHERE id % 3 = 0`)
+	day := func(s string) time.Time { d, _ := time.Parse("2006-01-02", s); return d }
+	svc := New(db, nil, nil, Options{})
+	for _, f := range []Filter{{}, {Kinds: []string{"code"}}, {Platforms: []string{"x"}, After: day("2019-01-01")}, {Before: day("2011-03-01")}, {Kinds: []string{"nope"}}} {
+		for _, terms := range [][]string{{"bread"}, {"tea", "salt"}, {"river", "sun", "code"}, {"absent"}} {
+			for _, limit := range []int{1, 10, 40, 400} {
+				fast, err := svc.bm25(ctx, terms, f, limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				where, args := filterSQL(f)
+				joined, err := svc.bm25Joined(ctx, FTSQuery(terms), where, args, limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sameList(t, fmt.Sprintf("bm25 %v %+v k=%d", terms, f, limit), fast, joined)
+			}
+		}
+	}
+}
