@@ -220,11 +220,43 @@ func TestIndexWithOllama(t *testing.T) {
 			t.Errorf("%s recall@5 %.2f is below 0.7", r.Mode, r.RecallAt5)
 		}
 	}
+	// The vector cache gives the exact ranking on real embeddings.
+	exact := search.New(db, emb, func(context.Context) (string, error) { return "", nil }, search.Options{ExactVectors: true})
+	compare := func(when string) {
+		t.Helper()
+		for _, q := range qs {
+			for _, m := range []search.Mode{search.Vector, search.Hybrid} {
+				c, err := svc.Search(ctx, search.Query{Text: q.Text, K: 10, Mode: m})
+				if err != nil {
+					t.Fatal(err)
+				}
+				e, err := exact.Search(ctx, search.Query{Text: q.Text, K: 10, Mode: m})
+				if err != nil {
+					t.Fatal(err)
+				}
+				sameHits(t, when+" "+string(m)+" "+q.Text, c, e)
+			}
+		}
+	}
+	compare("first index")
 	// Nothing changed: nothing is embedded again.
 	res, err = ix.Run(ctx, embedModel(), nil)
 	if err != nil || res.Embedded != 0 || res.Documents != 0 {
 		t.Fatalf("second run: %+v %v", res, err)
 	}
+	// The indexer rewrites a document: the cache sees the new vectors.
+	var id int64
+	db.QueryRow(`SELECT id FROM documents WHERE url LIKE '%sourdough%'`).Scan(&id)
+	updateContent(t, db, id, "Notes on keeping a saltwater aquarium: test the salinity every week and top up with fresh water.")
+	if res, err = ix.Run(ctx, embedModel(), nil); err != nil || res.Documents != 1 {
+		t.Fatalf("run after a change: %+v %v", res, err)
+	}
+	checkInvariants(t, db)
+	hits, err = svc.Search(ctx, search.Query{Text: "how salty should the aquarium water be", K: 1, Mode: search.Vector})
+	if err != nil || len(hits) != 1 || hits[0].DocID != id {
+		t.Fatalf("changed document not found by the cached search: %+v %v", hits, err)
+	}
+	compare("after a change")
 }
 
 func TestIndexRefusesChatModel(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -162,6 +163,34 @@ func checkInvariants(t testing.TB, db *sql.DB) {
 		}
 		if v.State == "active" && missing > 0 {
 			t.Errorf("%s (active): %d chunks without a vector", v.Table(), missing)
+		}
+		// The flat mirror the search cache loads holds the same vectors.
+		var diff int
+		if err := db.QueryRow(`SELECT (SELECT count(*) FROM (SELECT chunk_id, embedding, kind, platform, published FROM ` + v.Table() + `
+			EXCEPT SELECT chunk_id, embedding, kind, platform, published FROM ` + v.FlatTable() + `))
+			+ (SELECT count(*) FROM (SELECT chunk_id, embedding, kind, platform, published FROM ` + v.FlatTable() + `
+			EXCEPT SELECT chunk_id, embedding, kind, platform, published FROM ` + v.Table() + `))`).Scan(&diff); err != nil {
+			t.Fatal(err)
+		}
+		if diff != 0 {
+			t.Errorf("%s and %s differ in %d rows", v.Table(), v.FlatTable(), diff)
+		}
+	}
+}
+
+// sameHits fails unless the cached and exact searches return the same
+// chunks in the same order with the same scores.
+func sameHits(t testing.TB, what string, cached, exact []search.Hit) {
+	t.Helper()
+	if len(cached) != len(exact) {
+		t.Errorf("%s: %d cached hits, %d exact", what, len(cached), len(exact))
+		return
+	}
+	for i := range exact {
+		c, e := cached[i], exact[i]
+		if c.ChunkID != e.ChunkID || math.Abs(c.Score-e.Score) > 1e-6 || c.VectorRank != e.VectorRank || c.BM25Rank != e.BM25Rank {
+			t.Errorf("%s: hit %d cached %d (%.6f v%d b%d), exact %d (%.6f v%d b%d)", what, i, c.ChunkID, c.Score, c.VectorRank, c.BM25Rank, e.ChunkID, e.Score, e.VectorRank, e.BM25Rank)
+			return
 		}
 	}
 }
