@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/doppelhq/doppel/backend/chat"
 	"github.com/doppelhq/doppel/backend/datadir"
 	"github.com/doppelhq/doppel/backend/jobs"
 	"github.com/doppelhq/doppel/backend/llm"
@@ -49,6 +50,7 @@ type App struct {
 	// Training, registry, evaluation.
 
 	// Inference (chat, RAG, traces).
+	Chat *chat.Service
 
 	closers []func() error
 }
