@@ -512,9 +512,13 @@ func (s *Service) run(ctx context.Context, req Request, question string, history
 	var answer strings.Builder
 	var first, tGen time.Time
 	var hookErr error
+	done := false
 	stream := true
 	tGen = time.Now()
 	err = c.Chat(ctx, &api.ChatRequest{Model: resolved, Messages: msgs, Stream: &stream, Options: opts}, func(r api.ChatResponse) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if r.Message.Content != "" {
 			if first.IsZero() {
 				first = time.Now()
@@ -530,6 +534,7 @@ func (s *Service) run(ctx context.Context, req Request, question string, history
 			}
 		}
 		if r.Done {
+			done = true
 			res.DoneReason = r.DoneReason
 			res.PromptTokens, res.CompletionTokens = r.PromptEvalCount, r.EvalCount
 		}
@@ -547,6 +552,14 @@ func (s *Service) run(ctx context.Context, req Request, question string, history
 	}
 	if err != nil {
 		return engineErr(err, resolved)
+	}
+	// The Ollama client ends a stream cut short (a cancelled request, a
+	// crashed runner) without an error; tell those apart here.
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !done {
+		return fmt.Errorf("Ollama chat with %s: the stream ended before the answer was done", resolved)
 	}
 	return nil
 }
