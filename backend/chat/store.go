@@ -62,15 +62,15 @@ type Timings struct {
 
 // Trace is the full record of one model request (prompt monitoring).
 type Trace struct {
-	ID              int64     `json:"id"`
-	CreatedAt       time.Time `json:"created_at"`
-	Endpoint        string    `json:"endpoint"`
-	ConversationID  int64     `json:"conversation_id,omitempty"`
-	Status          string    `json:"status"`
-	TemplateName    string    `json:"template_name"`
-	TemplateVersion string    `json:"template_version"`
-	Model           string    `json:"model"`
-	ResolvedModel   string    `json:"resolved_model"`
+	ID              int64          `json:"id"`
+	CreatedAt       time.Time      `json:"created_at"`
+	Endpoint        string         `json:"endpoint"`
+	ConversationID  int64          `json:"conversation_id,omitempty"`
+	Status          string         `json:"status"`
+	TemplateName    string         `json:"template_name"`
+	TemplateVersion string         `json:"template_version"`
+	Model           string         `json:"model"`
+	ResolvedModel   string         `json:"resolved_model"`
 	Options         map[string]any `json:"options"`
 	RAG             bool           `json:"rag"`
 	Query           string         `json:"query"`
