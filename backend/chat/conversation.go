@@ -43,6 +43,9 @@ func (s *Service) Send(ctx context.Context, convID int64, req SendRequest, hooks
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkModel(ctx, conv, req); err != nil {
+		return nil, err
+	}
 	if req.Model != nil || req.RAG != nil {
 		if conv, err = s.UpdateConversation(ctx, convID, nil, req.Model, req.RAG); err != nil {
 			return nil, err
@@ -74,6 +77,9 @@ func (s *Service) Send(ctx context.Context, convID int64, req SendRequest, hooks
 func (s *Service) Regenerate(ctx context.Context, convID int64, req SendRequest, hooks Hooks) (*Reply, error) {
 	conv, err := s.Conversation(ctx, convID, true)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkModel(ctx, conv, req); err != nil {
 		return nil, err
 	}
 	if req.Model != nil || req.RAG != nil {
@@ -138,6 +144,18 @@ func (s *Service) answer(ctx context.Context, conv *Conversation, history []Mess
 	}
 	return &Reply{Result: *result, Message: &Message{ID: id, Role: "assistant", Content: result.Answer, Citations: cites,
 		TraceID: result.TraceID, Status: status, CreatedAt: result.CreatedAt}}, err
+}
+
+// checkModel resolves the model a conversation will use before anything
+// is stored, so an unknown model or a stopped Ollama leaves no trace in the
+// conversation.
+func (s *Service) checkModel(ctx context.Context, conv *Conversation, req SendRequest) error {
+	model := conv.Model
+	if req.Model != nil {
+		model = *req.Model
+	}
+	_, err := s.Resolve(ctx, model)
+	return err
 }
 
 func titleFrom(q string) string {
