@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -54,6 +55,10 @@ const TwinModelSetting = "twin_model"
 // PersonaSetting is the settings key with the author's name, used in the
 // system prompt ("" = "the author").
 const PersonaSetting = "persona_name"
+
+// NumPredictSetting is the settings key with the default answer length
+// in tokens for requests that do not set one (default DefaultNumPredict).
+const NumPredictSetting = "chat_num_predict"
 
 // Defaults for a request that does not set them.
 const (
@@ -456,6 +461,11 @@ func (s *Service) run(ctx context.Context, req Request, question string, history
 	numPredict := intOption(opts, "num_predict")
 	if numPredict <= 0 {
 		numPredict = DefaultNumPredict
+		if v, _ := s.settings.Get(ctx, NumPredictSetting); v != "" {
+			if n, err := strconv.Atoi(v); err == nil && n > 0 {
+				numPredict = n
+			}
+		}
 		opts["num_predict"] = numPredict
 	}
 	if _, ok := opts["temperature"]; !ok && req.RAG {

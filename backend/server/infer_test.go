@@ -37,9 +37,28 @@ var testHits = fixedHits{
 
 func serve(t *testing.T, app *doppel.App) string {
 	t.Helper()
-	ts := httptest.NewServer(server.New(app, server.Options{}).Handler())
+	h := server.New(app, server.Options{}).Handler()
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRec{ResponseWriter: w, code: 200}
+		h.ServeHTTP(rec, r)
+		if os.Getenv("DOPPEL_TEST_LOG_HTTP") != "" {
+			t.Logf("%s %s %v -> %d", r.Method, r.URL, r.Header, rec.code)
+		}
+	}))
 	t.Cleanup(ts.Close)
 	return ts.URL
+}
+
+type statusRec struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRec) WriteHeader(c int) { s.code = c; s.ResponseWriter.WriteHeader(c) }
+func (s *statusRec) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 func withHits(app *doppel.App) { app.Chat.SetRetriever(func() rag.Retriever { return testHits }) }
@@ -415,7 +434,12 @@ func TestOllamaCLI(t *testing.T) {
 		requireTool(t, "no ollama binary (scripts/install-ollama.sh builds it)")
 	}
 	host := strings.TrimPrefix(base, "http://")
-	env := append(os.Environ(), "OLLAMA_HOST="+host, "HOME="+t.TempDir())
+	env := append(os.Environ(), "OLLAMA_HOST="+host)
+	if r, err := http.Get(base + "/api/tags"); err == nil {
+		b, _ := io.ReadAll(r.Body)
+		r.Body.Close()
+		t.Logf("tags: %d %s", r.StatusCode, b)
+	}
 	list := exec.Command(bin, "list")
 	list.Env = env
 	out, err := list.CombinedOutput()
@@ -424,17 +448,27 @@ func TestOllamaCLI(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	// Keep the answer short on shared CPUs: the twin alias runs with the
+	// test chat model and at most 48 new tokens.
+	for k, v := range map[string]string{chat.TwinModelSetting: testenv.ChatModel(), chat.NumPredictSetting: "48"} {
+		if err := app.Settings.Set(context.Background(), k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
 	run := exec.CommandContext(ctx, bin, "run", "doppel", "Which database do you use? Answer in one sentence.")
 	run.Env = env
-	out, err = run.CombinedOutput()
+	var stderr strings.Builder
+	run.Stderr = &stderr
+	out, err = run.Output()
 	if err != nil || len(strings.TrimSpace(string(out))) == 0 {
-		t.Fatalf("ollama run: %v\n%s", err, out)
+		t.Fatalf("ollama run: %v\n%s\n%s", err, out, stderr.String())
 	}
 	ts, _ := app.Chat.Traces(context.Background(), chat.TraceFilter{})
 	if len(ts) != 1 || ts[0].Endpoint != "ollama.generate" || ts[0].Status != "ok" || len(ts[0].Chunks) != 2 {
 		t.Fatalf("traces after ollama run: %+v", ts)
 	}
-	if !strings.Contains(string(out), strings.TrimSpace(ts[0].Answer)[:min(10, len(strings.TrimSpace(ts[0].Answer)))]) {
+	// The CLI printed the streamed answer (it re-wraps lines).
+	if strings.Join(strings.Fields(string(out)), " ") != strings.Join(strings.Fields(ts[0].Answer), " ") {
 		t.Errorf("ollama run printed %q, the trace says %q", out, ts[0].Answer)
 	}
 }

@@ -87,6 +87,8 @@ func init() {
 			Request: OllamaGenerateRequest{}, Response: OllamaResponse{}, Stream: "application/x-ndjson"}, s.ollamaGenerate)
 		s.Handle(Route{Method: "GET", Path: "/api/tags", Summary: "Ollama-compatible model list (the twin first)", Tag: "ollama", Response: OllamaTags{}}, s.ollamaTags)
 		s.Handle(Route{Method: "POST", Path: "/api/show", Summary: "Ollama-compatible model details (the twin shows its model)", Tag: "ollama", Request: OllamaShowRequest{}}, s.ollamaShow)
+		// The ollama CLI checks that the server is up with HEAD / first.
+		s.Handle(Route{Method: "HEAD", Path: "/{$}", Summary: "Ollama-compatible heartbeat", Tag: "ollama"}, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
 		s.Handle(Route{Method: "GET", Path: "/api/version", Summary: "Ollama-compatible version", Tag: "ollama"}, s.ollamaVersion)
 	})
 }

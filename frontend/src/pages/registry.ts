@@ -1,8 +1,13 @@
 import type { ComponentType } from "react";
 import type { PageId } from "../router";
+import { ChatPage } from "./ChatPage";
+import { TracesPage } from "./TracesPage";
 
 /**
  * Pages filled by capabilities beyond the foundation. Each capability adds
  * its page component here; pages not listed show an honest empty state.
  */
-export const extraPages: Partial<Record<PageId, ComponentType<{ arg: string }>>> = {};
+export const extraPages: Partial<Record<PageId, ComponentType<{ arg: string }>>> = {
+  chat: ChatPage,
+  traces: TracesPage,
+};
