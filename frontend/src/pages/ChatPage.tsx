@@ -165,8 +165,15 @@ export function ChatPage({ arg }: { arg: string }): ReactElement {
       if (!(e instanceof DOMException && e.name === "AbortError")) setError(errorText(e));
     } finally {
       abort.current = null;
-      // The server stored the question and the (possibly partial) answer.
-      const fresh = await getConversation(target.id).catch(() => null);
+      // The server stores the question and the (possibly partial) answer;
+      // after a stop it does so once it notices the closed stream.
+      let fresh: Conversation | null = null;
+      for (let i = 0; i < 20; i++) {
+        fresh = await getConversation(target.id).catch(() => null);
+        const last = fresh?.messages?.at(-1);
+        if (!fresh || last?.role === "assistant") break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
       if (fresh) setConv(fresh);
       setPending(null);
       refreshList();
