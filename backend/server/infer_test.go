@@ -472,3 +472,25 @@ func TestOllamaCLI(t *testing.T) {
 		t.Errorf("ollama run printed %q, the trace says %q", out, ts[0].Answer)
 	}
 }
+
+func TestInferenceRefusesOtherOrigins(t *testing.T) {
+	base := serve(t, testenv.App(t))
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/v1/chat/completions", `{"model":"doppel","messages":[{"role":"user","content":"x"}]}`},
+		{"POST", "/api/chat", `{"model":"doppel","messages":[{"role":"user","content":"x"}]}`},
+		{"POST", "/api/generate", `{"model":"doppel","prompt":"x"}`},
+		{"GET", "/api/v1/traces/export", ``},
+		{"OPTIONS", "/v1/chat/completions", ``},
+	} {
+		req, _ := http.NewRequest(c.method, base+c.path, strings.NewReader(c.body))
+		req.Header.Set("Origin", "http://evil.example")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || resp.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("%s %s from another origin: %d, ACAO %q", c.method, c.path, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+		}
+	}
+}
