@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,10 +34,14 @@ func TestInferBench(t *testing.T) {
 	}
 	app := testenv.AppWithOllama(t)
 	ollamaURL := testenv.Ollama(t)
+	chunk := 1500
+	if n, err := strconv.Atoi(os.Getenv("DOPPEL_BENCH_CHUNK")); err == nil && n > 0 {
+		chunk = n
+	}
 	var hits benchHits
 	for i := 0; i < 5; i++ {
 		hits = append(hits, search.Hit{ChunkID: int64(i + 1), DocID: int64(i + 1), URL: fmt.Sprintf("https://blog.example/%d", i), Title: fmt.Sprintf("Post %d", i),
-			Text: strings.Repeat(fmt.Sprintf("Sentence %d about local-first software and SQLite. ", i), 30)[:1500], Score: 1 / float64(i+1)})
+			Text: strings.Repeat(fmt.Sprintf("Sentence %d about local-first software and SQLite. ", i), 60)[:chunk], Score: 1 / float64(i+1)})
 	}
 	app.Chat.SetRetriever(func() rag.Retriever { return hits })
 	if err := app.Settings.Set(context.Background(), chat.TwinModelSetting, testenv.ChatModel()); err != nil {
@@ -66,6 +71,9 @@ func TestInferBench(t *testing.T) {
 	opts := map[string]any{"num_predict": 4, "temperature": 0, "num_ctx": 4096}
 	var twin, direct []float64
 	rounds := 6
+	if n, err := strconv.Atoi(os.Getenv("DOPPEL_BENCH_ROUNDS")); err == nil && n > 0 {
+		rounds = n
+	}
 	for i := 0; i < rounds; i++ {
 		q := fmt.Sprintf("Round %d: what do I think about SQLite?", i)
 		// The final prompt the twin sends (checked against its trace below).
@@ -127,13 +135,13 @@ func TestInferBench(t *testing.T) {
 
 	mt, md := median(twin), median(direct)
 	t.Logf("\n| measure | value |\n|---|---|\n"+
-		"| retrieval (static 5 hits) + self-query + assembly, p50 of 200 | %.3f ms |\n"+
+		"| retrieval (static 5 hits of %d chars) + self-query + assembly, p50 of 200 | %.3f ms |\n"+
 		"| time to first token, twin via doppel /api/chat, median of %d | %.0f ms |\n"+
 		"| time to first token, direct Ollama /api/chat, same prompt, median of %d | %.0f ms |\n"+
 		"| ratio twin / direct | %.3f |\n"+
 		"| 10 concurrent streamed chats: errors, wall time | %d, %.1f s |\n"+
 		"\nraw twin ms: %v\nraw direct ms: %v",
-		median(asm), rounds, mt, rounds, md, mt/md, concErrs, concWall.Seconds(), round(twin), round(direct))
+		chunk, median(asm), rounds, mt, rounds, md, mt/md, concErrs, concWall.Seconds(), round(twin), round(direct))
 }
 
 // benchHits is a static hit list for the benchmark (see TestInferBench).
