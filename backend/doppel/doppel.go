@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/doppelhq/doppel/backend/chat"
 	"github.com/doppelhq/doppel/backend/datadir"
 	"github.com/doppelhq/doppel/backend/documents"
 	"github.com/doppelhq/doppel/backend/feature"
@@ -56,6 +57,7 @@ type App struct {
 	// Training, registry, evaluation.
 
 	// Inference (chat, RAG, traces).
+	Chat *chat.Service
 
 	closers []func() error
 }

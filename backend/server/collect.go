@@ -51,15 +51,6 @@ func init() {
 	})
 }
 
-func pathID(w http.ResponseWriter, r *http.Request, what string) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		WriteError(w, http.StatusBadRequest, fmt.Errorf("bad %s id %q", what, r.PathValue("id")))
-		return 0, false
-	}
-	return id, true
-}
-
 func docError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, documents.ErrNotFound):

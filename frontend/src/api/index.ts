@@ -5,3 +5,4 @@ export * from "./models";
 export * from "./jobs";
 export * from "./collect";
 export * from "./feature";
+export * from "./chat";

@@ -3,6 +3,8 @@ import type { PageId } from "../router";
 import { SourcesPage } from "./SourcesPage";
 import { DocumentsPage } from "./DocumentsPage";
 import { SearchPage } from "./SearchPage";
+import { ChatPage } from "./ChatPage";
+import { TracesPage } from "./TracesPage";
 
 /**
  * Pages filled by capabilities beyond the foundation. Each capability adds
@@ -12,4 +14,6 @@ export const extraPages: Partial<Record<PageId, ComponentType<{ arg: string }>>>
   sources: SourcesPage,
   documents: DocumentsPage,
   search: SearchPage,
+  chat: ChatPage,
+  traces: TracesPage,
 };
