@@ -15,6 +15,7 @@ import (
 	"github.com/doppelhq/doppel/backend/llm"
 	"github.com/doppelhq/doppel/backend/settings"
 	"github.com/doppelhq/doppel/backend/store"
+	"github.com/doppelhq/doppel/backend/train"
 )
 
 // Version is the Doppel version, set at build time with
@@ -47,6 +48,7 @@ type App struct {
 	// Datasets.
 
 	// Training, registry, evaluation.
+	Train *train.Service
 
 	// Inference (chat, RAG, traces).
 
