@@ -417,8 +417,11 @@ func (s *Service) execute(ctx context.Context, id int64, report func(jobs.Progre
 		Grace: s.Grace, ExtraEnv: s.TrainerEnv}
 	firstStep := r.FirstStepS == nil
 	created, _ := time.Parse("2006-01-02T15:04:05.000Z", r.CreatedAt)
+	// Events after a stop request (the last step, its checkpoint) are still
+	// recorded: the store writes must not share the cancelled context.
+	recCtx := context.WithoutCancel(ctx)
 	onEvent := func(ev *Event) error {
-		return s.record(ctx, id, ev, report, firstStep && r.Attempts == 0, created, &firstStep)
+		return s.record(recCtx, id, ev, report, firstStep && r.Attempts == 0, created, &firstStep)
 	}
 	_ = report(jobs.Progress{Message: "starting the trainer"})
 	out, err := proc.Run(ctx, onEvent)
