@@ -41,7 +41,7 @@ class Clock(TrainerCallback):
 
 args = SFTConfig(output_dir="/tmp/bare-trl-out", per_device_train_batch_size=batch, gradient_accumulation_steps=1,
                  max_steps=steps, learning_rate=2e-4, lr_scheduler_type="cosine", logging_steps=1, save_strategy="no",
-                 max_length=max_len, use_cpu=not cuda, bf16=cuda, report_to=[], disable_tqdm=True, include_num_input_tokens_seen=True,
+                 max_length=max_len, use_cpu=not cuda, bf16=cuda, gradient_checkpointing=False, report_to=[], disable_tqdm=True, include_num_input_tokens_seen=True,
                  seed=42, data_seed=42)
 lora = LoraConfig(r=16, lora_alpha=32, lora_dropout=0.05, task_type="CAUSAL_LM",
                   target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])

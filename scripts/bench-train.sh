@@ -45,7 +45,7 @@ print((b["tokens_seen"] - a["tokens_seen"]) / (b["time"] - a["time"]))' "$WARM" 
 bare_tps() {
   "$PY" "$ROOT/scripts/bare_trl_train.py" "$MODEL_DIR" "$EXPORT" "$STEPS" "$WARM" 2>"$W/b$1.log" | "$PY" -c '
 import json, sys
-print([json.loads(l) for l in sys.stdin if l.startswith("{")][-1]["bare_tokens_per_s"])'
+print([json.loads(l) for l in sys.stdin if "bare_tokens_per_s" in l][-1]["bare_tokens_per_s"])'
 }
 T=() B=()
 for r in $(seq "$ROUNDS"); do

@@ -84,7 +84,7 @@ PY
 }
 status=0
 run_backend peft && PEFT="$(summ peft)" || { PEFT='{"error": "peft backend failed"}'; status=1; }
-BARE="$("$PY" "$ROOT/scripts/bare_trl_train.py" "$W/tiny" "$EXPORT" "$STEPS" "$WARM" "$BATCH" "$MAXLEN" 2>"$W/bare.log" | grep '^{' | tail -1 || true)"
+BARE="$("$PY" "$ROOT/scripts/bare_trl_train.py" "$W/tiny" "$EXPORT" "$STEPS" "$WARM" "$BATCH" "$MAXLEN" 2>"$W/bare.log" | grep '^{"bare' | tail -1 || true)"
 [[ -n "$BARE" ]] || { tail -20 "$W/bare.log"; BARE='{"error": "bare TRL failed"}'; status=1; }
 if "$PY" -c 'import unsloth' 2>/dev/null; then
   run_backend unsloth && UNSLOTH="$(summ unsloth)" || { UNSLOTH='{"error": "unsloth backend failed"}'; status=1; }

@@ -13,6 +13,6 @@ func init() {
 	onOpen(func(ctx context.Context, a *App) error {
 		a.Train = train.New(a.Store, a.Jobs, a.Models, a.Engine, a.Settings, a.DataDir)
 		a.Train.Register()
-		return nil
+		return a.Train.Reconcile(ctx)
 	})
 }

@@ -300,6 +300,29 @@ func (s *Service) reconcile(ctx context.Context, id int64) (*Run, error) {
 	return r, nil
 }
 
+// Reconcile marks every run left running by a Doppel process that died as
+// failed (kind "interrupted"), so it shows as resumable. Called on open.
+func (s *Service) Reconcile(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT id FROM train_runs WHERE status IN ('running','queued') AND job_id IS NOT NULL`)
+	if err != nil {
+		return fmt.Errorf("reconcile training runs: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	rows.Close()
+	for _, id := range ids {
+		if _, err := s.reconcile(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Rerun creates a new run with exactly the config of run id.
 func (s *Service) Rerun(ctx context.Context, id int64) (*Run, error) {
 	r, err := s.db.getRun(ctx, id, false)
@@ -368,11 +391,19 @@ func (s *Service) execute(ctx context.Context, id int64, report func(jobs.Progre
 	if err != nil {
 		return nil, err
 	}
-	if r.Status != Queued {
-		return nil, fmt.Errorf("run %d is %s, not queued (resume it with `doppel runs resume %d`)", id, r.Status, id)
+	jobID := s.jobIDFor(ctx, id)
+	switch r.Status {
+	case Succeeded:
+		return nil, fmt.Errorf("run %d already succeeded (re-run it with `doppel` or the Training page)", id)
+	case Running:
+		// Only a run whose previous job died may be taken over (e.g. `doppel jobs resume`).
+		if r.JobID != nil && (jobID == nil || *r.JobID != *jobID) {
+			if j, err := s.Jobs.Get(ctx, *r.JobID); err == nil && !j.Status.Finished() {
+				return nil, fmt.Errorf("run %d is already running in job %d", id, j.ID)
+			}
+		}
 	}
 	attemptStart := time.Now()
-	jobID := s.jobIDFor(ctx, id)
 	if err := s.db.exec(ctx, `UPDATE train_runs SET status='running', job_id=COALESCE(?, job_id), attempts=attempts+1,
 		started_at=COALESCE(started_at, ?), phase='setup', updated_at=? WHERE id=?`, jobID, nowStr(), nowStr(), id); err != nil {
 		return nil, err
