@@ -32,11 +32,12 @@ class Clock(TrainerCallback):
 
     def on_step_end(self, args, state, control, **kw):
         if state.global_step == warm:
-            self.t, self.tokens = time.time(), state.num_input_tokens_seen
+            self.t, self.cpu, self.tokens = time.time(), time.process_time(), state.num_input_tokens_seen
         if state.global_step == steps:
-            dt = time.time() - self.t
+            dt, dcpu = time.time() - self.t, time.process_time() - self.cpu
             n = state.num_input_tokens_seen - self.tokens
-            print(json.dumps({"bare_tokens_per_s": n / dt, "tokens": n, "seconds": dt}), flush=True)
+            print(json.dumps({"bare_tokens_per_s": n / dt, "bare_tokens_per_cpu_s": n / dcpu, "tokens": n,
+                              "seconds": dt, "cpu_seconds": dcpu}), flush=True)
 
 
 args = SFTConfig(output_dir="/tmp/bare-trl-out", per_device_train_batch_size=batch, gradient_accumulation_steps=1,

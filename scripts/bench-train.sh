@@ -40,12 +40,14 @@ warm, steps = int(sys.argv[1]), int(sys.argv[2])
 ev = [json.loads(l) for l in sys.stdin]
 st = {e["step"]: e for e in ev if e["event"] == "step"}
 a, b = st[warm], st[steps]
-print((b["tokens_seen"] - a["tokens_seen"]) / (b["time"] - a["time"]))' "$WARM" "$STEPS"
+n = b["tokens_seen"] - a["tokens_seen"]
+print("%s/%s" % (n / (b["time"] - a["time"]), n / (b["cpu_s"] - a["cpu_s"])))' "$WARM" "$STEPS"
 }
 bare_tps() {
   "$PY" "$ROOT/scripts/bare_trl_train.py" "$MODEL_DIR" "$EXPORT" "$STEPS" "$WARM" 2>"$W/b$1.log" | "$PY" -c '
 import json, sys
-print([json.loads(l) for l in sys.stdin if "bare_tokens_per_s" in l][-1]["bare_tokens_per_s"])'
+r = [json.loads(l) for l in sys.stdin if "bare_tokens_per_s" in l][-1]
+print("%s/%s" % (r["bare_tokens_per_s"], r["bare_tokens_per_cpu_s"]))'
 }
 T=() B=()
 for r in $(seq "$ROUNDS"); do
@@ -66,13 +68,16 @@ import json, statistics, sys
 a = sys.argv[1:]
 cold, warm = json.load(open(a[0])), json.load(open(a[1]))
 i = a.index("--")
-bare = [float(x) for x in a[2:i]]
-ours = [float(x) for x in a[i + 1:]]
-mb, mo = statistics.median(bare), statistics.median(ours)
+bare = [[float(v) for v in x.split("/")] for x in a[2:i]]
+ours = [[float(v) for v in x.split("/")] for x in a[i + 1:]]
+med = lambda xs, k: statistics.median(x[k] for x in xs)
 print(json.dumps({
-    "bare_trl_tokens_per_s": [round(x, 1) for x in bare],
-    "doppel_trainer_tokens_per_s": [round(x, 1) for x in ours],
-    "ratio_median": round(mo / mb, 3),
+    "bare_trl_tokens_per_s_wall": [round(x[0], 1) for x in bare],
+    "doppel_trainer_tokens_per_s_wall": [round(x[0], 1) for x in ours],
+    "ratio_wall_median": round(med(ours, 0) / med(bare, 0), 3),
+    "bare_trl_tokens_per_cpu_s": [round(x[1], 1) for x in bare],
+    "doppel_trainer_tokens_per_cpu_s": [round(x[1], 1) for x in ours],
+    "ratio_cpu_median": round(med(ours, 1) / med(bare, 1), 3),
     "click_to_first_step_s_first_run": round(cold["first_step_s"], 1),
     "click_to_first_step_s_warm": round(warm["first_step_s"], 1),
 }, indent=2))

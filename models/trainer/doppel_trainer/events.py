@@ -15,7 +15,7 @@ import threading
 import time
 from typing import Any, TextIO
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _out: TextIO | None = None
 
 

@@ -22,9 +22,10 @@ def install_signal_handlers() -> None:
     def handler(signum: int, _frame: Any) -> None:
         if STOP["requested"]:
             raise KeyboardInterrupt  # a second signal: give up now
+        # Only flags here: the handler runs between any two bytecodes of the
+        # main thread, which may hold the event writer's lock.
         STOP["requested"] = True
         STOP["signal"] = signum
-        events.emit("stopping", signal=signum, message="checkpointing after the current step")
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
@@ -69,6 +70,7 @@ class Reporter(TrainerCallback):
         self.last_tokens = 0
         self.tps: float | None = None
         self.fault = _fault()
+        self.announced = False
 
     def on_train_begin(self, args, state, control, **kw):  # noqa: ANN001
         self.t0 = self.last_t = time.time()
@@ -87,6 +89,10 @@ class Reporter(TrainerCallback):
         if kind and state.global_step == at:
             self._inject(kind)
         if STOP["requested"]:
+            if not self.announced:
+                self.announced = True
+                events.emit("stopping", signal=STOP["signal"], step=state.global_step,
+                            message="checkpointing at this step, then stopping")
             control.should_save = True
             control.should_training_stop = True
         return control
@@ -129,6 +135,7 @@ class Reporter(TrainerCallback):
                 tokens_seen=int(getattr(state, "num_input_tokens_seen", 0) or 0),
                 memory=memory_bytes(),
                 eta_s=self._eta(state),
+                cpu_s=round(time.process_time(), 3),
             )
         if "eval_loss" in logs:
             events.emit("eval", phase=self.phase, step=state.global_step + self.offset, eval_loss=float(logs["eval_loss"]))
