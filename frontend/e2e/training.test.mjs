@@ -25,7 +25,7 @@ test("start a run on the Training page and see its live loss chart", { timeout: 
   await page.getByRole("heading", { name: "Training" }).waitFor();
   await page.getByText("No training runs yet").waitFor();
   const proposal = page.getByLabel("Proposed settings");
-  await proposal.getByText(/cpu|cuda|mps/).waitFor({ timeout: 60000 });
+  await proposal.getByText(/cpu|cuda|mps/).first().waitFor({ timeout: 60000 });
   if (/created on the first run/.test(await proposal.innerText()) && process.env.DOPPEL_REQUIRE_OLLAMA !== "1") {
     t.skip("no trainer environment (scripts/setup-trainer.sh)");
     return;
