@@ -19,6 +19,7 @@ import (
 	"github.com/doppelhq/doppel/backend/search"
 	"github.com/doppelhq/doppel/backend/settings"
 	"github.com/doppelhq/doppel/backend/store"
+	"github.com/doppelhq/doppel/backend/train"
 )
 
 // Version is the Doppel version, set at build time with
@@ -55,6 +56,7 @@ type App struct {
 	// Datasets.
 
 	// Training, registry, evaluation.
+	Train *train.Service
 
 	// Inference (chat, RAG, traces).
 	Chat *chat.Service

@@ -99,15 +99,15 @@ func (s *Server) addSource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if b.URL != "" {
-		s.startRun(w, r, doppel.KindCrawl, doppel.CrawlRequest{URL: b.URL, DelayMS: b.DelayMS, MaxPages: b.MaxPages})
+		s.startSourceRun(w, r, doppel.KindCrawl, doppel.CrawlRequest{URL: b.URL, DelayMS: b.DelayMS, MaxPages: b.MaxPages})
 		return
 	}
-	s.startRun(w, r, doppel.KindImport, doppel.ImportRequest{Path: b.Path})
+	s.startSourceRun(w, r, doppel.KindImport, doppel.ImportRequest{Path: b.Path})
 }
 
-// startRun plans the source (so a bad URL or path fails now, not in a job),
+// startSourceRun plans the source (so a bad URL or path fails now, not in a job),
 // then submits its job.
-func (s *Server) startRun(w http.ResponseWriter, r *http.Request, kind string, payload any) {
+func (s *Server) startSourceRun(w http.ResponseWriter, r *http.Request, kind string, payload any) {
 	var src *documents.Source
 	var err error
 	var title string
@@ -156,9 +156,9 @@ func (s *Server) runSource(w http.ResponseWriter, r *http.Request) {
 	}
 	switch src.Kind {
 	case "site", "medium", "substack", "devto", "mastodon", "bluesky", "github":
-		s.startRun(w, r, doppel.KindCrawl, doppel.CrawlRequest{URL: src.Location})
+		s.startSourceRun(w, r, doppel.KindCrawl, doppel.CrawlRequest{URL: src.Location})
 	default:
-		s.startRun(w, r, doppel.KindImport, doppel.ImportRequest{Path: src.Location})
+		s.startSourceRun(w, r, doppel.KindImport, doppel.ImportRequest{Path: src.Location})
 	}
 }
 

@@ -6,3 +6,4 @@ export * from "./jobs";
 export * from "./collect";
 export * from "./feature";
 export * from "./chat";
+export * from "./train";

@@ -5,6 +5,7 @@ import { DocumentsPage } from "./DocumentsPage";
 import { SearchPage } from "./SearchPage";
 import { ChatPage } from "./ChatPage";
 import { TracesPage } from "./TracesPage";
+import { TrainingPage } from "./TrainingPage";
 
 /**
  * Pages filled by capabilities beyond the foundation. Each capability adds
@@ -16,4 +17,5 @@ export const extraPages: Partial<Record<PageId, ComponentType<{ arg: string }>>>
   search: SearchPage,
   chat: ChatPage,
   traces: TracesPage,
+  training: TrainingPage,
 };
