@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/doppelhq/doppel/backend/datadir"
+	"github.com/doppelhq/doppel/backend/dataset"
 	"github.com/doppelhq/doppel/backend/jobs"
 	"github.com/doppelhq/doppel/backend/llm"
 	"github.com/doppelhq/doppel/backend/settings"
@@ -45,6 +46,7 @@ type App struct {
 	// Feature pipeline (chunks, embeddings, search).
 
 	// Datasets.
+	Datasets *dataset.Service
 
 	// Training, registry, evaluation.
 
