@@ -101,3 +101,8 @@ func seedCorpus(t testing.TB) *store.Store {
 	insertDocs(t, st.DB, readCorpus(t, "testdata/corpus"))
 	return st
 }
+
+// InsertFixtureCorpus stores testdata/corpus in db (for the external tests).
+func InsertFixtureCorpus(t testing.TB, db *sql.DB) []int64 {
+	return insertDocs(t, db, readCorpus(t, "testdata/corpus"))
+}

@@ -45,7 +45,8 @@ type LLM struct {
 	// Attempts is the most calls per extract before it is dropped as
 	// invalid (default 3).
 	Attempts int
-	// NumPredict caps the reply (default 768 tokens, doubled on truncation).
+	// NumPredict caps the reply (default 128 tokens for one instruction,
+	// 256 per pair; doubled after a truncated reply).
 	NumPredict int
 }
 
@@ -65,7 +66,10 @@ func (g *LLM) Generate(ctx context.Context, d Document, ex Extract) (Outcome, er
 	}
 	numPredict := g.NumPredict
 	if numPredict <= 0 {
-		numPredict = 768
+		numPredict = 128
+		if n > 1 {
+			numPredict = 256 * n
+		}
 	}
 	var o Outcome
 	lastReason := DropInvalidJSON

@@ -3,3 +3,4 @@ export * from "./types";
 export * from "./system";
 export * from "./models";
 export * from "./jobs";
+export * from "./datasets";
