@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-// volumeDocs makes n short posts of three sentences each, drawn in a fixed
+// volumeDocs makes n short posts of four sentences each, drawn in a fixed
 // pseudo-random order from the fixture corpus's articles and posts (the
 // same recipe as frontend/e2e/seed-documents.py).
 func volumeDocs(t testing.TB, n int) []fixtureDoc {
@@ -35,9 +35,9 @@ func volumeDocs(t testing.TB, n int) []fixtureDoc {
 	r := rand.New(rand.NewPCG(42, 42))
 	out := make([]fixtureDoc, n)
 	for i := range out {
-		p := r.Perm(len(sentences))[:3]
+		p := r.Perm(len(sentences))[:4]
 		out[i] = fixtureDoc{Kind: "post", Platform: "mastodon", URL: fmt.Sprintf("https://hachyderm.io/@maralind/2%017d", i),
-			Content: sentences[p[0]] + " " + sentences[p[1]] + " " + sentences[p[2]]}
+			Content: sentences[p[0]] + " " + sentences[p[1]] + " " + sentences[p[2]] + " " + sentences[p[3]]}
 	}
 	return out
 }

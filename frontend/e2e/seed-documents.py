@@ -3,7 +3,7 @@ with front matter) using plain SQL, as the data-collection pipeline would
 leave them.
 
 Usage: seed-documents.py DB CORPUS_DIR [POSTS]
-POSTS > 0 also adds that many short posts, each three sentences of the
+POSTS > 0 also adds that many short posts, each four sentences of the
 author's own corpus drawn in a fixed pseudo-random order (volume for the
 50k-row tests; the sentences are real, their combination is not)."""
 import glob
@@ -37,19 +37,20 @@ for copy in range(1):
             "INSERT INTO sources(kind, location) VALUES ('site', ?) ON CONFLICT(kind, location) DO UPDATE SET title=title RETURNING id",
             (meta["platform"],),
         ).fetchone()[0]
-        con.execute(
-            "INSERT INTO documents(source_id, platform, kind, url, title, author, content, words, content_hash, excluded) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        cur = con.execute(
+            "INSERT INTO documents(source_id, platform, kind, url, title, author, content, words, content_hash, excluded) VALUES (?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(url) DO NOTHING",
             (src, meta["platform"], meta["kind"], url, meta.get("title", ""), "Mara Lind", body, len(body.split()),
              hashlib.sha256(body.encode()).hexdigest(), 1 if meta.get("excluded") == "true" else 0),
         )
-        n += 1
+        n += cur.rowcount
 rng = random.Random(42)
 src = con.execute(
     "INSERT INTO sources(kind, location) VALUES ('site', 'mastodon') ON CONFLICT(kind, location) DO UPDATE SET title=title RETURNING id"
 ).fetchone()[0]
 rows = []
 for i in range(posts):
-    body = " ".join(rng.sample(sentences, 3))
+    body = " ".join(rng.sample(sentences, 4))
     rows.append((src, "mastodon", "post", f"https://hachyderm.io/@maralind/2{i:017d}", "", "Mara Lind", body, len(body.split()),
                  hashlib.sha256(body.encode()).hexdigest(), 0))
 con.executemany(

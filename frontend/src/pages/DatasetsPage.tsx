@@ -238,10 +238,22 @@ export function DatasetsPage({ arg }: { arg: string }): ReactElement {
     if (res?.version && !arg) navigate("datasets", res.version);
   }, [lastDone?.id, lastDone?.status]);
 
+  const match = (v: DatasetVersion) => v.id === arg || (arg.length >= 4 && v.id.startsWith(arg));
   const current = useMemo(() => {
     if (!versions || versions.length === 0) return null;
-    return versions.find((v) => v.id === arg || (arg.length >= 4 && v.id.startsWith(arg))) ?? versions[0] ?? null;
+    if (!arg) return versions[0] ?? null;
+    return versions.find(match) ?? null;
   }, [versions, arg]);
+  // A version made elsewhere (the CLI, another window) is not in the list
+  // yet: reload the list once for it.
+  const [reloadedFor, setReloadedFor] = useState("");
+  useEffect(() => {
+    if (arg && versions && !versions.some(match) && reloadedFor !== arg) {
+      setReloadedFor(arg);
+      refresh();
+    }
+  });
+  const missing = Boolean(arg && versions && reloadedFor === arg && !versions.some(match));
 
   useEffect(() => {
     setSelected(new Set());
@@ -335,6 +347,11 @@ export function DatasetsPage({ arg }: { arg: string }): ReactElement {
         </table>
       )}
 
+      {missing && (
+        <p className="error-text" role="status">
+          Version {arg} was not found. Pick one from the list above.
+        </p>
+      )}
       {current && st && (
         <>
           <h2>
@@ -381,7 +398,7 @@ export function DatasetsPage({ arg }: { arg: string }): ReactElement {
             }}
           >
             <input type="search" placeholder="Search instructions and answers" value={search} onChange={(e) => setSearch(e.target.value)} aria-label="Search samples" />
-            <select value={query.doc_kind ?? ""} onChange={(e) => setQuery({ ...query, doc_kind: e.target.value })} aria-label="Kind">
+            <select value={query.doc_kind ?? ""} onChange={(e) => setQuery({ ...query, doc_kind: e.target.value })} aria-label="Filter by kind">
               <option value="">all kinds</option>
               {Object.keys(st.by_kind).map((k) => (
                 <option key={k} value={k}>
@@ -389,7 +406,7 @@ export function DatasetsPage({ arg }: { arg: string }): ReactElement {
                 </option>
               ))}
             </select>
-            <select value={String(query.source_id ?? "")} onChange={(e) => setQuery({ ...query, source_id: Number(e.target.value) || undefined })} aria-label="Source">
+            <select value={String(query.source_id ?? "")} onChange={(e) => setQuery({ ...query, source_id: Number(e.target.value) || undefined })} aria-label="Filter by source">
               <option value="">all sources</option>
               {Object.keys(st.by_source).map((k) => (
                 <option key={k} value={k}>
@@ -397,13 +414,13 @@ export function DatasetsPage({ arg }: { arg: string }): ReactElement {
                 </option>
               ))}
             </select>
-            <select value={query.status ?? ""} onChange={(e) => setQuery({ ...query, status: e.target.value as SampleStatus | "" })} aria-label="Status">
+            <select value={query.status ?? ""} onChange={(e) => setQuery({ ...query, status: e.target.value as SampleStatus | "" })} aria-label="Filter by status">
               <option value="">all statuses</option>
               <option value="pending">pending</option>
               <option value="approved">approved</option>
               <option value="rejected">rejected</option>
             </select>
-            <select value={query.split ?? ""} onChange={(e) => setQuery({ ...query, split: e.target.value as "train" | "test" | "" })} aria-label="Split">
+            <select value={query.split ?? ""} onChange={(e) => setQuery({ ...query, split: e.target.value as "train" | "test" | "" })} aria-label="Filter by split">
               <option value="">train + test</option>
               <option value="train">train</option>
               <option value="test">test</option>
