@@ -1,14 +1,24 @@
 package dataset
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/ollama/ollama/api"
 )
 
 // volumeDocs makes n short posts of four sentences each, drawn in a fixed
@@ -98,4 +108,159 @@ func storeVolumeVersion(t testing.TB, s *Service, n int) string {
 		t.Fatal(err)
 	}
 	return id
+}
+
+// recorder remembers the chat requests the pipeline makes, to replay them.
+type recorder struct {
+	Chatter
+	mu   sync.Mutex
+	reqs []api.ChatRequest
+}
+
+func (r *recorder) Chat(ctx context.Context, req *api.ChatRequest, fn api.ChatResponseFunc) error {
+	r.mu.Lock()
+	r.reqs = append(r.reqs, *req)
+	r.mu.Unlock()
+	return r.Chatter.Chat(ctx, req, fn)
+}
+
+// BenchmarkLLMThroughput compares the llm generator (DOPPEL_BENCH_N
+// extracts, default 6, at the default concurrency) with a bare loop of
+// concurrent api Chat calls sending the very same requests, in the same
+// run, against the harness's Ollama. It reports pairs per minute of both
+// and their ratio.
+func BenchmarkLLMThroughput(b *testing.B) {
+	u := os.Getenv("DOPPEL_TEST_OLLAMA_URL")
+	if u == "" {
+		b.Skip("set DOPPEL_TEST_OLLAMA_URL")
+	}
+	pu, _ := url.Parse(u)
+	client := api.NewClient(pu, http.DefaultClient)
+	model := os.Getenv("DOPPEL_TEST_CHAT_MODEL")
+	if model == "" {
+		model = "smollm2:135m"
+	}
+	n := 6
+	if v, err := strconv.Atoi(os.Getenv("DOPPEL_BENCH_N")); err == nil && v > 0 {
+		n = v
+	}
+	conc := DefaultConcurrency()
+	ctx := context.Background()
+	// Warm up: load the model so neither side pays for it.
+	stream := false
+	if err := client.Chat(ctx, &api.ChatRequest{Model: model, Stream: &stream, Messages: []api.Message{{Role: "user", Content: "Hi"}},
+		Options: map[string]any{"num_predict": 1}}, func(api.ChatResponse) error { return nil }); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		st := openStore(b)
+		insertDocs(b, st.DB, volumeDocs(b, n))
+		rec := &recorder{Chatter: client}
+		s := New(st.DB, func(context.Context) (Chatter, error) { return rec, nil })
+		t0 := time.Now()
+		if _, err := s.Build(ctx, BuildConfig{Generator: GenLLM, Model: model, Concurrency: conc}, 0, nil); err != nil {
+			b.Fatal(err)
+		}
+		pipe := time.Since(t0)
+		var pipePairs int
+		rows, _ := st.DB.Query(`SELECT result FROM dataset_build_extracts`)
+		for rows.Next() {
+			var r string
+			rows.Scan(&r)
+			var o Outcome
+			json.Unmarshal([]byte(r), &o)
+			pipePairs += len(o.Pairs)
+		}
+		rows.Close()
+
+		// The bare loop: the same requests, the same concurrency, nothing else.
+		reqs := rec.reqs
+		var barePairs atomic.Int64
+		next := make(chan int)
+		var wg sync.WaitGroup
+		t1 := time.Now()
+		for w := 0; w < conc; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range next {
+					req := reqs[j]
+					var out strings.Builder
+					if err := client.Chat(ctx, &req, func(r api.ChatResponse) error { out.WriteString(r.Message.Content); return nil }); err != nil {
+						b.Error(err)
+						continue
+					}
+					var v struct {
+						Instructions []string `json:"instructions"`
+					}
+					if json.Unmarshal([]byte(out.String()), &v) == nil && len(v.Instructions) > 0 {
+						barePairs.Add(1)
+					}
+				}
+			}()
+		}
+		for j := range reqs {
+			next <- j
+		}
+		close(next)
+		wg.Wait()
+		bare := time.Since(t1)
+		pp := float64(pipePairs) / pipe.Minutes()
+		bp := float64(barePairs.Load()) / bare.Minutes()
+		b.ReportMetric(pp, "pipeline_pairs/min")
+		b.ReportMetric(bp, "bare_pairs/min")
+		b.ReportMetric(pp/bp, "ratio")
+		b.Logf("%d extracts, %d calls, concurrency %d: pipeline %d pairs in %s, bare %d pairs in %s", n, len(reqs), conc, pipePairs, pipe.Round(time.Second), barePairs.Load(), bare.Round(time.Second))
+	}
+}
+
+// BenchmarkHeuristicBaseline10k is the bare floor of a heuristic build:
+// read the same 10,000 documents and cut them into extracts, nothing else.
+func BenchmarkHeuristicBaseline10k(b *testing.B) {
+	docs := volumeDocs(b, 10000)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		st := openStore(b)
+		insertDocs(b, st.DB, docs)
+		b.StartTimer()
+		ds, err := LoadDocuments(context.Background(), st.DB)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for _, d := range ds {
+			n += len(Extracts(d))
+		}
+		b.ReportMetric(float64(n), "extracts")
+	}
+}
+
+// BenchmarkExportBaseline50k is the bare floor of an export: select the
+// same 50,000 rows and write them as JSON lines, nothing else.
+func BenchmarkExportBaseline50k(b *testing.B) {
+	st := openStore(b)
+	s := New(st.DB, nil)
+	id := storeVolumeVersion(b, s, 50000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f, err := os.Create(filepath.Join(b.TempDir(), "bare.jsonl"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := bufio.NewWriterSize(f, 1<<20)
+		rows, err := st.DB.Query(`SELECT s.system, s.instruction, s.output FROM dataset_version_samples m JOIN dataset_samples s ON s.id = m.sample_id WHERE m.version_id = ? ORDER BY m.ord`, id)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for rows.Next() {
+			var sys, ins, out string
+			rows.Scan(&sys, &ins, &out)
+			line, _ := json.Marshal([]string{sys, ins, out})
+			w.Write(line)
+			w.WriteByte('\n')
+		}
+		rows.Close()
+		w.Flush()
+		f.Close()
+	}
 }
