@@ -282,4 +282,3 @@ func datasetCard(v *Version, res *ExportResult, docs []VersionDocument) string {
 	}
 	return b.String()
 }
-

@@ -323,7 +323,9 @@ type nearDupFilter struct {
 	mh        *MinHasher
 }
 
-func newNearDupFilter(t float64) nearDupFilter { return nearDupFilter{threshold: t, mh: NewMinHasher()} }
+func newNearDupFilter(t float64) nearDupFilter {
+	return nearDupFilter{threshold: t, mh: NewMinHasher()}
+}
 
 func (nearDupFilter) Name() string { return DropNearDuplicate }
 func (n nearDupFilter) Apply(in []Candidate, dropped map[string]int) []Candidate {

@@ -437,4 +437,3 @@ func (s *Service) Documents(ctx context.Context, version string) ([]VersionDocum
 	}
 	return out, rows.Err()
 }
-
