@@ -71,19 +71,25 @@ func CompleteSentences(s string) string {
 	if strings.HasSuffix(s, "```") {
 		return s
 	}
-	rs := []rune(s)
-	for i := len(rs) - 1; i >= 0; i-- {
-		switch rs[i] {
-		case '.', '!', '?':
-			// "e.g." or "3." mid-word are not ends: require the end of text
-			// or a space / closing mark after it.
-			j := i + 1
-			for j < len(rs) && strings.ContainsRune(`"')]”’*_`, rs[j]) {
+	// Bytes, not runes: invalid UTF-8 must come back unchanged.
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] != '.' && s[i] != '!' && s[i] != '?' {
+			continue
+		}
+		// "e.g." or "3.14" mid-text are not ends: require the end of the
+		// text or a space after the mark and its closing quotes/brackets.
+		j := i + 1
+		for j < len(s) {
+			if strings.IndexByte(`"')]*_`, s[j]) >= 0 {
 				j++
+			} else if strings.HasPrefix(s[j:], "”") || strings.HasPrefix(s[j:], "’") {
+				j += len("”")
+			} else {
+				break
 			}
-			if j == len(rs) || rs[j] == ' ' || rs[j] == '\n' {
-				return strings.TrimSpace(string(rs[:j]))
-			}
+		}
+		if j == len(s) || s[j] == ' ' || s[j] == '\n' {
+			return strings.TrimSpace(s[:j])
 		}
 	}
 	return ""
