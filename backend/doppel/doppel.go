@@ -12,6 +12,7 @@ import (
 
 	"github.com/doppelhq/doppel/backend/chat"
 	"github.com/doppelhq/doppel/backend/datadir"
+	"github.com/doppelhq/doppel/backend/dataset"
 	"github.com/doppelhq/doppel/backend/documents"
 	"github.com/doppelhq/doppel/backend/feature"
 	"github.com/doppelhq/doppel/backend/jobs"
@@ -54,6 +55,7 @@ type App struct {
 	Search   *search.Service
 
 	// Datasets.
+	Datasets *dataset.Service
 
 	// Training, registry, evaluation.
 	Train *train.Service

@@ -7,3 +7,4 @@ export * from "./collect";
 export * from "./feature";
 export * from "./chat";
 export * from "./train";
+export * from "./datasets";

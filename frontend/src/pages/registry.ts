@@ -6,6 +6,7 @@ import { SearchPage } from "./SearchPage";
 import { ChatPage } from "./ChatPage";
 import { TracesPage } from "./TracesPage";
 import { TrainingPage } from "./TrainingPage";
+import { DatasetsPage } from "./DatasetsPage";
 
 /**
  * Pages filled by capabilities beyond the foundation. Each capability adds
@@ -18,4 +19,5 @@ export const extraPages: Partial<Record<PageId, ComponentType<{ arg: string }>>>
   chat: ChatPage,
   traces: TracesPage,
   training: TrainingPage,
+  datasets: DatasetsPage,
 };
