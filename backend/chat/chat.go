@@ -479,7 +479,7 @@ func (s *Service) run(ctx context.Context, req Request, question string, history
 		tRet := time.Now()
 		r := s.currentRetriever()
 		if r == nil {
-			in.NoSearch = "search is not available yet (no index): answered without sources"
+			in.NoSearch = "search is not available: answered without sources"
 		} else {
 			var x rag.Expander
 			if req.Retrieval.Expand > 0 {
@@ -492,6 +492,9 @@ func (s *Service) run(ctx context.Context, req Request, question string, history
 			}
 			tr.Retrieval = ret
 			in.Hits = ret.Hits
+			if len(ret.Hits) == 0 {
+				in.NoSearch = "nothing in your indexed writing matched (import and `doppel index` it first?): answered without sources"
+			}
 			tr.Warnings = append(tr.Warnings, ret.Warnings...)
 		}
 		tr.Timings.RetrievalMs = ms(time.Since(tRet))
