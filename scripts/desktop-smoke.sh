@@ -35,6 +35,8 @@ xvfb-run -a -s '-screen 0 1280x800x24' bash -c '
 # The page must have reached the Go handler through Wails' AssetServer (with
 # the real method and path: the webkit2_40 tag) and got the model list.
 if grep -q "panic" "$DATA/desktop.log" 2>/dev/null; then echo "desktop app panicked"; cat "$DATA/desktop.log"; exit 1; fi
+# Uncaught errors in the page are reported to the backend (src/boot.ts).
+if grep -q 'msg="ui error"' "$DATA/desktop.log"; then echo "the page threw in the desktop window:"; grep 'ui error' "$DATA/desktop.log"; exit 1; fi
 if ! grep -q 'method=GET path=/api/v1/models status=200' "$DATA/desktop.log"; then
   echo "the window never listed models through the AssetServer handler"; cat "$DATA/desktop.log"; exit 1
 fi

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"strconv"
@@ -304,4 +305,32 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
 		case <-tick.C:
 		}
 	}
+}
+
+// ClientError is an uncaught error reported by the UI.
+type ClientError struct {
+	// Message is the error text.
+	Message string `json:"message"`
+	// Where is the script location or context.
+	Where string `json:"where"`
+}
+
+func init() {
+	Register(func(s *Server) {
+		s.Handle(Route{Method: "POST", Path: "/api/v1/client-errors", Summary: "Log an uncaught UI error (the desktop window has no console)", Tag: "system", Request: ClientError{}}, func(w http.ResponseWriter, r *http.Request) {
+			var e ClientError
+			if !DecodeJSON(w, r, &e) {
+				return
+			}
+			slog.Warn("ui error", "message", truncate(e.Message, 2000), "where", truncate(e.Where, 500))
+			w.WriteHeader(http.StatusNoContent)
+		})
+	})
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }
