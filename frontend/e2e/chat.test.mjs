@@ -28,7 +28,7 @@ after(async () => {
 test("ask on the Chat page, see the answer stream, stop it, find and rate its trace", async () => {
   const { page, baseURL } = h;
   await page.goto(`${baseURL}/#/chat`);
-  await page.getByRole("heading", { name: "Chat" }).waitFor();
+  await page.getByRole("heading", { name: "Chat", exact: true }).waitFor();
   await page.getByLabel("Question").fill("What do you write about? Tell me a long story about it.");
   await page.getByRole("button", { name: "Send", exact: true }).click();
 
@@ -148,7 +148,7 @@ test("ask on the Chat page with RAG and open a citation at the right document", 
   const href = await link.getAttribute("href");
   assert.match(href, /^#\/documents\/\d+\?chunk=\d+&start=\d+&end=\d+$/);
   await link.click();
-  await page.getByRole("heading", { name: "Documents" }).waitFor();
+  await page.getByRole("heading", { name: "Documents", exact: true }).waitFor();
   const view = page.getByTestId("document-view");
   await view.getByRole("heading", { name: "Feeding my sourdough starter" }).waitFor();
   const passage = page.getByTestId("cited-passage");

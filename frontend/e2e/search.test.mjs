@@ -32,7 +32,7 @@ after(async () => h && (await h.close()));
 test("search page finds, highlights and links chunks; filters by kind", async () => {
   const { page, baseURL } = h;
   await page.goto(`${baseURL}/#/search`);
-  await page.getByRole("heading", { name: "Search" }).waitFor();
+  await page.getByRole("heading", { name: "Search", exact: true }).waitFor();
   await page.getByTestId("search-index-line").getByText(/full-text only/).waitFor();
   // Without an embedding model, vector and hybrid cannot be chosen.
   assert.equal(await page.getByRole("button", { name: "hybrid", exact: true }).isDisabled(), true);

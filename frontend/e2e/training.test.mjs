@@ -22,7 +22,7 @@ after(async () => {
 test("start a run on the Training page and see its live loss chart", { timeout: 600000 }, async (t) => {
   const { page, baseURL } = h;
   await page.goto(`${baseURL}/#/training`);
-  await page.getByRole("heading", { name: "Training" }).waitFor();
+  await page.getByRole("heading", { name: "Training", exact: true }).waitFor();
   await page.getByText("No training runs yet").waitFor();
   const proposal = page.getByLabel("Proposed settings");
   await proposal.getByText(/cpu|cuda|mps/).first().waitFor({ timeout: 60000 });
