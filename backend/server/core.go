@@ -191,15 +191,6 @@ func (s *Server) deleteModel(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func jobID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		WriteError(w, http.StatusBadRequest, fmt.Errorf("bad job id %q", r.PathValue("id")))
-		return 0, false
-	}
-	return id, true
-}
-
 func jobErr(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, jobs.ErrNotFound):
@@ -231,7 +222,7 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
-	id, ok := jobID(w, r)
+	id, ok := pathID(w, r, "job")
 	if !ok {
 		return
 	}
@@ -244,7 +235,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
-	id, ok := jobID(w, r)
+	id, ok := pathID(w, r, "job")
 	if !ok {
 		return
 	}
@@ -256,7 +247,7 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) resumeJob(w http.ResponseWriter, r *http.Request) {
-	id, ok := jobID(w, r)
+	id, ok := pathID(w, r, "job")
 	if !ok {
 		return
 	}
