@@ -1,0 +1,2 @@
+-- Reserved; filled by its capability.
+SELECT 1;
