@@ -14,6 +14,7 @@ import (
 	"github.com/doppelhq/doppel/backend/datadir"
 	"github.com/doppelhq/doppel/backend/dataset"
 	"github.com/doppelhq/doppel/backend/documents"
+	"github.com/doppelhq/doppel/backend/evaluate"
 	"github.com/doppelhq/doppel/backend/feature"
 	"github.com/doppelhq/doppel/backend/jobs"
 	"github.com/doppelhq/doppel/backend/llm"
@@ -58,7 +59,8 @@ type App struct {
 	Datasets *dataset.Service
 
 	// Training, registry, evaluation.
-	Train *train.Service
+	Train    *train.Service
+	Evaluate *evaluate.Service
 
 	// Inference (chat, RAG, traces).
 	Chat *chat.Service

@@ -17,6 +17,16 @@ func init() {
 	onOpen(func(ctx context.Context, a *App) error {
 		a.Train = train.New(a.Store, a.Jobs, a.Models, a.Engine, a.Settings, a.DataDir)
 		a.Train.ResolveDataset = a.datasetExport
+		a.Train.DatasetVersion = func(ctx context.Context, ref string) (string, error) {
+			if a.Datasets == nil {
+				return "", fmt.Errorf("datasets are not available")
+			}
+			v, err := a.Datasets.Version(ctx, ref)
+			if err != nil {
+				return "", err
+			}
+			return v.ID, nil
+		}
 		a.Train.Register()
 		return a.Train.Reconcile(ctx)
 	})

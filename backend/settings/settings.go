@@ -19,6 +19,12 @@ const (
 	EmbedModel = "embed_model"
 	// ChatModel is the default chat model.
 	ChatModel = "chat_model"
+	// EvalGate decides what an evaluation does with a candidate that beats
+	// the accepted twin: "off" (the default: the user accepts by hand) or
+	// "auto" (accept it).
+	EvalGate = "eval_gate"
+	// EvalJudge is the judge model of evaluations ("" = no judge).
+	EvalJudge = "eval_judge"
 )
 
 // Settings reads and writes settings.

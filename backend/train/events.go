@@ -29,6 +29,11 @@ type Event struct {
 	Checkpoint   string   `json:"checkpoint,omitempty"`
 	MergedDir    string   `json:"merged_dir,omitempty"`
 	AdapterDir   string   `json:"adapter_dir,omitempty"`
+	// Evaluation events (--evaluate): model_loss / model_error.
+	Role       string   `json:"role,omitempty"`
+	Perplexity *float64 `json:"perplexity,omitempty"`
+	Tokens     int64    `json:"tokens,omitempty"`
+	Samples    int64    `json:"samples,omitempty"`
 
 	Settings json.RawMessage `json:"settings,omitempty"`
 	Hardware json.RawMessage `json:"hardware,omitempty"`

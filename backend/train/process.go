@@ -78,9 +78,12 @@ func (r *ring) String() string {
 
 // Process runs one trainer invocation.
 type Process struct {
-	Python  string
-	Source  string // PYTHONPATH holding doppel_trainer
-	Config  string // config file
+	Python string
+	Source string // PYTHONPATH holding doppel_trainer
+	Config string // config file
+	// Flag is how the config is passed: "--config" (training, the default)
+	// or "--evaluate" (scoring models on a test split).
+	Flag    string
 	LogPath string
 	// Grace is how long a SIGTERM'd trainer may take to checkpoint before SIGKILL.
 	Grace time.Duration
@@ -92,7 +95,11 @@ type Process struct {
 // ctx is cancelled the trainer gets SIGTERM (it checkpoints and exits), then
 // SIGKILL after the grace period. Run returns when the process has exited.
 func (p *Process) Run(ctx context.Context, onEvent func(*Event) error) (*Outcome, error) {
-	cmd := exec.Command(p.Python, "-m", "doppel_trainer", "--config", p.Config)
+	flag := p.Flag
+	if flag == "" {
+		flag = "--config"
+	}
+	cmd := exec.Command(p.Python, "-m", "doppel_trainer", flag, p.Config)
 	cmd.Env = append(trainerEnv(p.Source), p.ExtraEnv...)
 	setProcessGroup(cmd)
 	logf, err := os.OpenFile(p.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -100,7 +107,7 @@ func (p *Process) Run(ctx context.Context, onEvent func(*Event) error) (*Outcome
 		return nil, fmt.Errorf("open trainer log %s: %w", p.LogPath, err)
 	}
 	defer logf.Close()
-	fmt.Fprintf(logf, "\n=== %s: %s -m doppel_trainer --config %s\n", time.Now().Format(time.RFC3339), p.Python, p.Config)
+	fmt.Fprintf(logf, "\n=== %s: %s -m doppel_trainer %s %s\n", time.Now().Format(time.RFC3339), p.Python, flag, p.Config)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

@@ -46,6 +46,9 @@ type Request struct {
 	Overrides map[string]any `json:"overrides,omitempty"`
 	// NoImport skips the Ollama import after training.
 	NoImport bool `json:"no_import,omitempty"`
+	// Evaluate runs the evaluation (AfterImport) on the imported model in
+	// the same job: export → train → import → evaluate, the one-click path.
+	Evaluate bool `json:"evaluate,omitempty"`
 }
 
 // JobPayload is the payload of a train job.
@@ -65,6 +68,13 @@ type Service struct {
 	// ResolveDataset maps a dataset version to an export folder; nil means
 	// only export folders are accepted (wired by the datasets capability).
 	ResolveDataset func(ctx context.Context, version string) (string, error)
+	// DatasetVersion checks a dataset version without exporting it and
+	// returns its id. When set, a run on a version is exported by its job
+	// (the "exporting" phase) rather than when the run is created.
+	DatasetVersion func(ctx context.Context, version string) (string, error)
+	// AfterImport evaluates a freshly imported model (wired by the
+	// evaluation capability); it runs when the request asked to evaluate.
+	AfterImport func(ctx context.Context, runID int64, model string, report func(jobs.Progress) error) (any, error)
 	// Grace is how long a stopped trainer may take to checkpoint (default 2 min).
 	Grace time.Duration
 	// TrainerEnv is added to the trainer's environment (tests inject faults).
@@ -98,19 +108,31 @@ func (s *Service) Create(ctx context.Context, req Request) (*Run, error) {
 		return nil, errors.New("train: a dataset is required (an export folder or a dataset version)")
 	}
 	dir, ok := ResolveDatasetDir(ds)
-	if !ok {
-		if s.ResolveDataset == nil {
-			return nil, fmt.Errorf("dataset %q: not an export folder with train.jsonl (export a version with `doppel dataset export VERSION --format messages --out DIR`)", ds)
+	hash := ""
+	switch {
+	case ok:
+	case s.ResolveDataset == nil:
+		return nil, fmt.Errorf("dataset %q: not an export folder with train.jsonl (export a version with `doppel dataset export VERSION --format messages --out DIR`)", ds)
+	case s.DatasetVersion != nil:
+		// The job exports it (dir stays empty until then).
+		id, err := s.DatasetVersion(ctx, ds)
+		if err != nil {
+			return nil, fmt.Errorf("dataset %q: %w", ds, err)
 		}
+		ds = id
+	default:
 		d, err := s.ResolveDataset(ctx, ds)
 		if err != nil {
 			return nil, fmt.Errorf("dataset %q: %w", ds, err)
 		}
 		dir = d
 	}
-	hash, err := DatasetHash(dir)
-	if err != nil {
-		return nil, err
+	if dir != "" {
+		h, err := DatasetHash(dir)
+		if err != nil {
+			return nil, err
+		}
+		hash = h
 	}
 	baseName, basePath, _, err := ResolveBase(ctx, req.Base)
 	if err != nil {
@@ -148,6 +170,9 @@ func (s *Service) Create(ctx context.Context, req Request) (*Run, error) {
 	}
 	if req.NoImport {
 		cfg["doppel_no_import"] = true
+	}
+	if req.Evaluate {
+		cfg["doppel_evaluate"] = true
 	}
 	return s.insert(ctx, &Run{Name: name, Base: baseName, BasePath: basePath, Dataset: ds, DatasetDir: dir, DatasetHash: hash, Backend: backend}, cfg)
 }
@@ -336,7 +361,10 @@ func (s *Service) Rerun(ctx context.Context, id int64) (*Run, error) {
 	delete(cfg, "resume_from")
 	nr := &Run{Name: r.Name, Base: r.Base, BasePath: r.BasePath, Dataset: r.Dataset, DatasetDir: r.DatasetDir,
 		DatasetHash: r.DatasetHash, Backend: r.Backend, RerunOf: &r.ID}
-	if h, err := DatasetHash(r.DatasetDir); err != nil || h != r.DatasetHash {
+	if r.DatasetDir == "" {
+		// A dataset version never exported: the new run's job exports it.
+		nr.DatasetHash = ""
+	} else if h, err := DatasetHash(r.DatasetDir); err != nil || h != r.DatasetHash {
 		return nil, fmt.Errorf("rerun of run %d: dataset %s changed or is gone since (hash %s, was %s)", id, r.DatasetDir, h, r.DatasetHash)
 	}
 	return s.insert(ctx, nr, cfg)
@@ -414,6 +442,14 @@ func (s *Service) execute(ctx context.Context, id int64, report func(jobs.Progre
 			time.Since(attemptStart).Seconds(), id)
 		return map[string]any{"run_id": id}, fmt.Errorf("training run %d failed (%s): %s", id, kind, msg)
 	}
+	if r.DatasetDir == "" {
+		if r, err = s.export(ctx, r, report); err != nil {
+			if ctx.Err() != nil {
+				return s.cancelled(ctx, id, attemptStart)
+			}
+			return fail("data", err.Error(), "")
+		}
+	}
 	_ = report(jobs.Progress{Message: "preparing the trainer environment"})
 	python, err := s.Env.EnsurePython(ctx, &progressWriter{report: report})
 	if err != nil {
@@ -431,7 +467,9 @@ func (s *Service) execute(ctx context.Context, id int64, report func(jobs.Progre
 		return fail("config", fmt.Sprintf("stored config: %v", err), "")
 	}
 	noImport, _ := cfg["doppel_no_import"].(bool)
+	evaluate, _ := cfg["doppel_evaluate"].(bool)
 	delete(cfg, "doppel_no_import")
+	delete(cfg, "doppel_evaluate")
 	if err := os.MkdirAll(r.OutputDir, 0o755); err != nil {
 		return fail("environment", err.Error(), "")
 	}
@@ -480,7 +518,44 @@ func (s *Service) execute(ctx context.Context, id int64, report func(jobs.Progre
 		}
 		return fail("import", err.Error(), "")
 	}
-	return s.succeed(ctx, id, name)
+	if evaluate && s.AfterImport != nil {
+		_ = s.db.exec(ctx, `UPDATE train_runs SET phase='evaluating', updated_at=? WHERE id=?`, nowStr(), id)
+		_ = report(jobs.Progress{Message: "evaluating " + name})
+		res, err := s.AfterImport(ctx, id, name, report)
+		if res != nil {
+			_ = s.setArtifact(context.WithoutCancel(ctx), id, "evaluation", res)
+		}
+		if err != nil {
+			// The model exists and is a candidate; only its evaluation is
+			// missing, and it can be re-run from the Models page.
+			_ = s.setArtifact(context.WithoutCancel(ctx), id, "evaluation_error", err.Error())
+			_ = report(jobs.Progress{Message: "evaluation failed: " + err.Error()})
+		}
+	}
+	return s.succeed(context.WithoutCancel(ctx), id, name)
+}
+
+// export writes the dataset version of a run to its export folder (the
+// first phase of a run created on a version) and records folder and hash.
+func (s *Service) export(ctx context.Context, r *Run, report func(jobs.Progress) error) (*Run, error) {
+	if s.ResolveDataset == nil {
+		return nil, fmt.Errorf("dataset %q: datasets are not available to export it", r.Dataset)
+	}
+	_ = s.db.exec(ctx, `UPDATE train_runs SET phase='exporting', updated_at=? WHERE id=?`, nowStr(), r.ID)
+	_ = report(jobs.Progress{Message: "exporting dataset " + r.Dataset})
+	dir, err := s.ResolveDataset(ctx, r.Dataset)
+	if err != nil {
+		return nil, fmt.Errorf("export dataset %s: %w", r.Dataset, err)
+	}
+	hash, err := DatasetHash(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.db.exec(ctx, `UPDATE train_runs SET dataset_dir=?, dataset_hash=?, config=json_set(config, '$.dataset_dir', ?), updated_at=? WHERE id=?`,
+		dir, hash, dir, nowStr(), r.ID); err != nil {
+		return nil, err
+	}
+	return s.db.getRun(ctx, r.ID, false)
 }
 
 func (s *Service) succeed(ctx context.Context, id int64, model string) (any, error) {

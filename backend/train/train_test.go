@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/ollama/ollama/api"
 
 	"github.com/doppelhq/doppel/backend/doppel"
+	"github.com/doppelhq/doppel/backend/jobs"
 	"github.com/doppelhq/doppel/backend/settings"
 	"github.com/doppelhq/doppel/backend/testenv"
 	"github.com/doppelhq/doppel/backend/train"
@@ -117,11 +119,18 @@ func TestFineTuneImportChatAccept(t *testing.T) {
 	a := testenv.AppWithOllama(t)
 	ctx := context.Background()
 	family := fmt.Sprintf("doppeltest%d", time.Now().UnixNano()%1_000_000)
-	r, err := a.Train.Create(ctx, request(t, 16, family))
+	// The one-click path: train, import and evaluate in one job.
+	if err := a.Settings.Set(ctx, settings.EmbedModel, testenv.EmbedModel()); err != nil {
+		t.Fatal(err)
+	}
+	req := request(t, 16, family)
+	req.Evaluate = true
+	r, err := a.Train.Create(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := a.Train.Execute(ctx, r, nil)
+	var phases []string
+	j, err := a.Train.Execute(ctx, r, func(p jobs.Progress) { phases = append(phases, p.Message) })
 	if err != nil {
 		got, _ := a.Train.Get(ctx, r.ID)
 		t.Fatalf("train: %v\nlog tail:\n%s", err, got.LogTail)
@@ -178,6 +187,27 @@ func TestFineTuneImportChatAccept(t *testing.T) {
 	})
 	if err != nil || strings.TrimSpace(answer) == "" {
 		t.Fatalf("chat with %s: %q, %v", r.Model, answer, err)
+	}
+
+	// The evaluation ran in the same job: the candidate and its base
+	// answered the test split, and the trainer scored both on it.
+	if !slices.ContainsFunc(phases, func(m string) bool { return strings.HasPrefix(m, "evaluating "+r.Model) }) {
+		t.Fatalf("no evaluating phase in %q", phases)
+	}
+	evs, err := a.Evaluate.List(ctx, r.Model, 0)
+	if err != nil || len(evs) != 1 || evs[0].Status != "succeeded" || len(evs[0].Scores) != 2 {
+		t.Fatalf("evaluations %+v, %v", evs, err)
+	}
+	for _, sc := range evs[0].Scores {
+		if sc.Loss == nil || sc.Perplexity == nil || sc.Similarity == nil || sc.Answered != 4 || sc.StyleDistance == nil {
+			t.Fatalf("%s scores %+v", sc.Role, sc)
+		}
+	}
+	if cand, base := evs[0].Scores[0], evs[0].Scores[1]; cand.Role != "candidate" || base.Role != "base" || *cand.Loss == *base.Loss {
+		t.Fatalf("candidate and base must both be scored, differently: %+v / %+v", cand, base)
+	}
+	if evs[0].Gate.Mode != "off" || evs[0].Gate.Accepted || len(evs[0].Gate.Reasons) == 0 {
+		t.Fatalf("gate %+v", evs[0].Gate)
 	}
 
 	// Registry: a candidate with lineage, then the accepted twin.
@@ -292,5 +322,54 @@ func TestCancelThenResumeFromCheckpoint(t *testing.T) {
 	}
 	if _, err := a.Train.Cancel(ctx, r.ID); !errors.Is(err, train.ErrNotCancellable) {
 		t.Fatalf("cancel finished run: %v", err)
+	}
+}
+
+// TestDatasetVersionIsExportedByTheJob: a run on a dataset version is
+// recorded at once and exported by its job (the first phase of the
+// one-click path), which records the folder and its hash before training.
+func TestDatasetVersionIsExportedByTheJob(t *testing.T) {
+	requireTrainer(t)
+	a := testenv.App(t)
+	ctx := context.Background()
+	dir := fixture(t, 8)
+	exported := 0
+	a.Train.DatasetVersion = func(_ context.Context, ref string) (string, error) {
+		if ref != "v-test" {
+			return "", fmt.Errorf("no dataset version %s", ref)
+		}
+		return ref, nil
+	}
+	a.Train.ResolveDataset = func(_ context.Context, ref string) (string, error) {
+		exported++
+		return dir, nil
+	}
+	if _, err := a.Train.Create(ctx, train.Request{Dataset: "v-missing"}); err == nil || !strings.Contains(err.Error(), "v-missing") {
+		t.Fatalf("unknown version: %v", err)
+	}
+	req := request(t, 2, "exportjob")
+	req.Dataset, req.NoImport = "v-test", true
+	// An unknown trainer field fails the run right after the export,
+	// before any model is loaded.
+	req.Overrides["no_such_field"] = 1
+	r, err := a.Train.Create(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.DatasetDir != "" || r.DatasetHash != "" || exported != 0 || r.Dataset != "v-test" {
+		t.Fatalf("created run exported already: dir %q hash %q exports %d", r.DatasetDir, r.DatasetHash, exported)
+	}
+	if _, err := a.Train.Execute(ctx, r, nil); err == nil {
+		t.Fatal("want the config error")
+	}
+	r, _ = a.Train.Get(ctx, r.ID)
+	want, _ := train.DatasetHash(dir)
+	var cfg map[string]any
+	_ = json.Unmarshal(r.Config, &cfg)
+	if exported != 1 || r.DatasetDir != dir || r.DatasetHash != want || cfg["dataset_dir"] != dir {
+		t.Fatalf("after the job: exports %d dir %q hash %q (want %q) config dir %v", exported, r.DatasetDir, r.DatasetHash, want, cfg["dataset_dir"])
+	}
+	if r.Status != train.Failed || r.ErrorKind != "config" || !strings.Contains(r.Error, "no_such_field") {
+		t.Fatalf("run %s %s: %s", r.Status, r.ErrorKind, r.Error)
 	}
 }

@@ -2,6 +2,7 @@
 fixture export, through `python -m doppel_trainer` as Doppel runs it."""
 
 import json
+import math
 import os
 import shutil
 import signal
@@ -106,6 +107,49 @@ def test_lora_finetune_loss_falls_and_merged_model_is_importable(work):
         untouched = (m.get_tensor("model.layers.0.self_attn.q_proj.weight").float()
                      - b.get_tensor("model.layers.0.self_attn.q_proj.weight").float()).abs().max().item()
     assert diff > 1e-3 and untouched < 1e-2
+
+
+def evaluate(work, name, models, test_lines):
+    d = work / name
+    d.mkdir(exist_ok=True)
+    (d / "test.jsonl").write_text("\n".join(test_lines) + "\n", encoding="utf-8")
+    cfg = work / f"{name}.json"
+    cfg.write_text(json.dumps({"dataset_dir": str(d), "models": models, "max_length": 128,
+                               "base_cache_dir": str(work / "base-cache")}))
+    e = dict(os.environ, PYTHONPATH=TRAINER)
+    p = subprocess.Popen([sys.executable, "-m", "doppel_trainer", "--evaluate", str(cfg)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=e)
+    evs = events_of(p)
+    assert p.returncode == 0, p.stderr.read()[-3000:]
+    return evs
+
+
+def test_evaluate_scores_the_trained_model_better_on_what_it_learned(work):
+    """`--evaluate` puts every model on the same footing: on the samples the
+    run trained on, the merged model's loss is below the base's; a model that
+    cannot be loaded is reported and the others are still scored."""
+    merged = work / "run1" / "merged"
+    assert merged.is_dir(), "needs the merged model of the first test"
+    seen = open(os.path.join(FIXTURE, "train.jsonl"), encoding="utf-8").read().splitlines()[:8]
+    evs = evaluate(work, "eval-seen", [{"role": "candidate", "path": str(merged)}, {"role": "base", "path": SMOLLM2},
+                                       {"role": "accepted", "path": str(work / "no-such-model")}], seen)
+    by = {e["role"]: e for e in evs if e["event"] == "model_loss"}
+    errs = [e for e in evs if e["event"] == "model_error"]
+    assert set(by) == {"candidate", "base"} and [e["role"] for e in errs] == ["accepted"], evs
+    assert "no-such-model" in errs[0]["message"]
+    for e in by.values():
+        assert e["samples"] == 8 and e["tokens"] > 100 and abs(e["perplexity"] - math.exp(e["loss"])) < 1e-2 * e["perplexity"]
+    assert by["candidate"]["loss"] < by["base"]["loss"] * 0.9, by
+    assert evs[-1]["event"] == "done"
+
+
+def test_evaluate_without_test_split_is_a_data_error(work, tmp_path):
+    cfg = tmp_path / "e.json"
+    cfg.write_text(json.dumps({"dataset_dir": str(tmp_path), "models": [{"role": "base", "path": SMOLLM2}]}))
+    p = subprocess.run([sys.executable, "-m", "doppel_trainer", "--evaluate", str(cfg)], capture_output=True, text=True,
+                       env=dict(os.environ, PYTHONPATH=TRAINER), timeout=120)
+    last = json.loads(p.stdout.splitlines()[-1])
+    assert p.returncode == 1 and last["event"] == "error" and last["kind"] == "data" and "test.jsonl" in last["message"]
 
 
 def test_sigterm_checkpoints_then_resume_continues(work):
