@@ -26,6 +26,11 @@ type SettingsBody struct {
 	EmbedModel *string `json:"embed_model,omitempty"`
 	// ChatModel is the default chat model.
 	ChatModel *string `json:"chat_model,omitempty"`
+	// EvalGate is "off" (accept by hand) or "auto" (an evaluation accepts a
+	// candidate that beats the accepted twin).
+	EvalGate *string `json:"eval_gate,omitempty"`
+	// EvalJudge is the judge model of evaluations ("" = none).
+	EvalJudge *string `json:"eval_judge,omitempty"`
 }
 
 // SettingsView is what GET /api/v1/settings returns.
@@ -34,6 +39,8 @@ type SettingsView struct {
 	OllamaURL  string `json:"ollama_url"`
 	EmbedModel string `json:"embed_model"`
 	ChatModel  string `json:"chat_model"`
+	EvalGate   string `json:"eval_gate"`
+	EvalJudge  string `json:"eval_judge"`
 	// OllamaHostEnv is $OLLAMA_HOST of the running process, for display.
 	OllamaHostEnv string `json:"ollama_host_env"`
 }
@@ -77,7 +84,7 @@ func (s *Server) settingsView(ctx context.Context) (SettingsView, error) {
 		return SettingsView{}, err
 	}
 	return SettingsView{DataDir: s.app.DataDir, OllamaURL: all[settings.OllamaURL], EmbedModel: all[settings.EmbedModel],
-		ChatModel: all[settings.ChatModel], OllamaHostEnv: os.Getenv("OLLAMA_HOST")}, nil
+		ChatModel: all[settings.ChatModel], EvalGate: orDefault(all[settings.EvalGate], "off"), EvalJudge: all[settings.EvalJudge], OllamaHostEnv: os.Getenv("OLLAMA_HOST")}, nil
 }
 
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
@@ -100,7 +107,12 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	for key, val := range map[string]*string{settings.OllamaURL: b.OllamaURL, settings.EmbedModel: b.EmbedModel, settings.ChatModel: b.ChatModel} {
+	if b.EvalGate != nil && *b.EvalGate != "off" && *b.EvalGate != "auto" {
+		WriteError(w, http.StatusBadRequest, fmt.Errorf("eval_gate %q: want off or auto", *b.EvalGate))
+		return
+	}
+	for key, val := range map[string]*string{settings.OllamaURL: b.OllamaURL, settings.EmbedModel: b.EmbedModel, settings.ChatModel: b.ChatModel,
+		settings.EvalGate: b.EvalGate, settings.EvalJudge: b.EvalJudge} {
 		if val == nil {
 			continue
 		}
@@ -110,6 +122,13 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.getSettings(w, r)
+}
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
 }
 
 // EngineError maps engine failures to 503 and others to 502/500.

@@ -65,6 +65,13 @@ func TestMalformedRequests(t *testing.T) {
 		{"cancel unknown job", "POST", "/api/v1/jobs/424242/cancel", "", 404, "not found"},
 		{"bad limit", "GET", "/api/v1/jobs?limit=-1", "", 400, "bad limit"},
 		{"bad settings url", "PUT", "/api/v1/settings", `{"ollama_url":"ftp://x"}`, 400, "scheme"},
+		{"bad gate", "PUT", "/api/v1/settings", `{"eval_gate":"sometimes"}`, 400, "want off or auto"},
+		{"evaluate unknown model", "POST", "/api/v1/evaluations", `{"model":"nope:v1"}`, 404, "model nope:v1"},
+		{"evaluate without model", "POST", "/api/v1/evaluations", `{}`, 400, "a model is required"},
+		{"evaluate too many samples", "POST", "/api/v1/evaluations", `{"model":"x:v1","samples":5000}`, 400, "samples must be"},
+		{"evaluate unknown field", "POST", "/api/v1/evaluations", `{"modle":"x:v1"}`, 400, "unknown field"},
+		{"bad evaluation id", "GET", "/api/v1/evaluations/x", "", 400, "bad evaluation id"},
+		{"unknown evaluation", "GET", "/api/v1/evaluations/99", "", 404, "evaluation 99: not found"},
 		{"unknown route", "GET", "/api/v1/nope", "", 404, "no API route"},
 		{"wrong method", "DELETE", "/api/v1/status", "", 404, "no API route DELETE /api/v1/status"},
 	}

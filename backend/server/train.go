@@ -3,9 +3,7 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/doppelhq/doppel/backend/jobs"
@@ -44,15 +42,6 @@ func init() {
 	})
 }
 
-func runID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		WriteError(w, http.StatusBadRequest, fmt.Errorf("bad run id %q", r.PathValue("id")))
-		return 0, false
-	}
-	return id, true
-}
-
 func trainErr(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, train.ErrNotFound):
@@ -87,7 +76,7 @@ func (s *Server) startTrainingRun(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
-	id, ok := runID(w, r)
+	id, ok := pathID(w, r, "run")
 	if !ok {
 		return
 	}
@@ -100,7 +89,7 @@ func (s *Server) getRun(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) {
-	id, ok := runID(w, r)
+	id, ok := pathID(w, r, "run")
 	if !ok {
 		return
 	}
@@ -113,7 +102,7 @@ func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) resumeRun(w http.ResponseWriter, r *http.Request) {
-	id, ok := runID(w, r)
+	id, ok := pathID(w, r, "run")
 	if !ok {
 		return
 	}
@@ -126,7 +115,7 @@ func (s *Server) resumeRun(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) rerun(w http.ResponseWriter, r *http.Request) {
-	id, ok := runID(w, r)
+	id, ok := pathID(w, r, "run")
 	if !ok {
 		return
 	}

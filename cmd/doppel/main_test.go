@@ -116,11 +116,22 @@ func TestCLIErrors(t *testing.T) {
 		{[]string{"--data-dir", t.TempDir(), "models", "import", notGGUF}, "not a GGUF file"},
 		{[]string{"serve", "--addr", "0.0.0.0:0"}, "without a token"},
 		{[]string{"nosuchcommand"}, "unknown command"},
+		{[]string{"--data-dir", t.TempDir(), "eval", "model", "nope:v1"}, "model nope:v1: not found"},
+		{[]string{"--data-dir", t.TempDir(), "eval", "show", "abc"}, `evaluation id "abc"`},
+		{[]string{"--data-dir", t.TempDir(), "eval", "show", "9"}, "evaluation 9: not found"},
+		{[]string{"--data-dir", t.TempDir(), "models", "reject", "nope:v1"}, "model nope:v1"},
 	}
 	for _, c := range cases {
 		_, err := run(t, c.args...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: error %v, want one containing %q", c.args, err, c.want)
 		}
+	}
+}
+
+func TestEvalListEmptyJSON(t *testing.T) {
+	out, err := run(t, "--data-dir", t.TempDir(), "--json", "eval", "list")
+	if err != nil || strings.TrimSpace(out) != "[]" {
+		t.Fatalf("eval list --json on a new data dir: %q, %v", out, err)
 	}
 }

@@ -69,7 +69,7 @@ Settings not given are proposed by the trainer's hardware detection.`,
 				return err
 			}
 			if !g.json {
-				fmt.Fprintf(os.Stderr, "run %d: %s on %s\n", r.ID, r.Base, r.DatasetDir)
+				fmt.Fprintf(os.Stderr, "run %d: %s on %s\n", r.ID, r.Base, r.Dataset)
 			}
 			p := newProgress()
 			_, runErr := app.Train.Execute(ctx, r, func(ev jobs.Progress) { _ = p.Report(ev) })
@@ -100,6 +100,7 @@ Settings not given are proposed by the trainer's hardware detection.`,
 	f.IntVar(&maxLen, "max-length", 0, "max tokens per sample (default: proposed)")
 	f.Float64Var(&lr, "lr", 0, "learning rate (default 2e-4)")
 	f.BoolVar(&req.NoImport, "no-import", false, "do not import the result into Ollama")
+	f.BoolVar(&req.Evaluate, "evaluate", false, "evaluate the imported model in the same job (see `doppel eval model`)")
 	f.BoolVar(&detach, "detach", false, "queue the run as a background job and return")
 	_ = tc.MarkFlagRequired("dataset")
 	command(tc)
@@ -231,6 +232,27 @@ Settings not given are proposed by the trainer's hardware detection.`,
 					return printJSON(v)
 				}
 				fmt.Printf("%s is now the accepted twin\n", v.Name)
+				return nil
+			},
+		})
+		c.AddCommand(&cobra.Command{
+			Use:   "reject NAME",
+			Short: "Archive a candidate made by training (it stays in Ollama until removed)",
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				app, err := openApp(cmd.Context())
+				if err != nil {
+					return err
+				}
+				defer app.Close()
+				v, err := app.Train.Reject(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printJSON(v)
+				}
+				fmt.Printf("%s is archived\n", v.Name)
 				return nil
 			},
 		})
