@@ -519,7 +519,7 @@ func (s *Service) execute(ctx context.Context, id int64, report func(jobs.Progre
 		return fail("import", err.Error(), "")
 	}
 	if evaluate && s.AfterImport != nil {
-		_ = s.db.exec(ctx, `UPDATE train_runs SET phase='evaluating', updated_at=? WHERE id=?`, nowStr(), id)
+		_ = s.db.exec(ctx, `UPDATE train_runs SET phase='evaluation', updated_at=? WHERE id=?`, nowStr(), id)
 		_ = report(jobs.Progress{Message: "evaluating " + name})
 		res, err := s.AfterImport(ctx, id, name, report)
 		if res != nil {

@@ -25,7 +25,7 @@ function Page({ page, arg }: { page: PageId; arg: string }): ReactElement {
   if (Extra) return <Extra arg={arg} />;
   switch (page) {
     case "models":
-      return <ModelsPage />;
+      return <ModelsPage arg={arg} />;
     case "jobs":
       return <JobsPage />;
     case "settings":

@@ -8,3 +8,4 @@ export * from "./feature";
 export * from "./chat";
 export * from "./train";
 export * from "./datasets";
+export * from "./evaluate";

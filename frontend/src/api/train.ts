@@ -56,7 +56,15 @@ export interface TrainRun {
   error?: string;
   error_kind?: string;
   log_tail?: string;
-  artifacts: { adapter?: string; merged?: string; ollama_model?: string; smoke_chat?: { system?: string; prompt: string; answer: string } };
+  artifacts: {
+    adapter?: string;
+    merged?: string;
+    ollama_model?: string;
+    smoke_chat?: { system?: string; prompt: string; answer: string };
+    /** Set by the one-click path (train with evaluate). */
+    evaluation?: { id: number; status?: string };
+    evaluation_error?: string;
+  };
   model?: string;
   rerun_of?: number;
   attempts: number;
@@ -78,6 +86,8 @@ export interface TrainRequest {
   epochs?: number;
   overrides?: Record<string, unknown>;
   no_import?: boolean;
+  /** Evaluate the imported model in the same job (export → train → import → evaluate). */
+  evaluate?: boolean;
 }
 
 export interface TrainStarted {

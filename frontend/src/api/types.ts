@@ -66,6 +66,8 @@ export interface Settings {
   ollama_url: string;
   embed_model: string;
   chat_model: string;
+  eval_gate: "off" | "auto";
+  eval_judge: string;
   ollama_host_env: string;
 }
 
@@ -73,6 +75,8 @@ export interface SettingsUpdate {
   ollama_url?: string;
   embed_model?: string;
   chat_model?: string;
+  eval_gate?: "off" | "auto";
+  eval_judge?: string;
 }
 
 export interface ImportRequest {

@@ -5,6 +5,8 @@ import { JobRow } from "../components/JobRow";
 import { EmptyState } from "../components/EmptyState";
 import { ErrorBanner, errorText } from "../components/ErrorBanner";
 import { pickPath } from "../desktop";
+import { navigate } from "../router";
+import { Twins } from "./models/Twins";
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -18,7 +20,7 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(1)} ${units[i]}`;
 }
 
-export function ModelsPage(): ReactElement {
+export function ModelsPage({ arg = "" }: { arg?: string }): ReactElement {
   const [models, setModels] = useState<Model[] | null>(null);
   const [catalog, setCatalog] = useState<CatalogEntry[]>([]);
   const [error, setError] = useState<string | null>(null);
@@ -124,6 +126,7 @@ export function ModelsPage(): ReactElement {
           ))}
         </div>
       )}
+      <Twins selected={decodeURIComponent(arg)} onSelect={(n) => navigate("models", encodeURIComponent(n))} onError={setError} />
       <h2>Installed</h2>
       {models === null ? (
         error ? null : <p className="muted">Loading…</p>

@@ -82,6 +82,44 @@ export function SettingsPage(): ReactElement {
         </label>
         {saved && <span className="ok small">Saved</span>}
       </form>
+      {settings && <EvaluationSettings settings={settings} onSaved={setSettings} onError={setError} />}
     </section>
+  );
+}
+
+/** How evaluations judge and whether they accept a better candidate by themselves. */
+function EvaluationSettings({ settings, onSaved, onError }: { settings: Settings; onSaved: (s: Settings) => void; onError: (e: string) => void }): ReactElement {
+  const [gate, setGate] = useState(settings.eval_gate);
+  const [judge, setJudge] = useState(settings.eval_judge);
+  const [saved, setSaved] = useState(false);
+  const onSave = (e: FormEvent) => {
+    e.preventDefault();
+    putSettings({ eval_gate: gate, eval_judge: judge.trim() })
+      .then((s) => {
+        onSaved(s);
+        setSaved(true);
+        setTimeout(() => setSaved(false), 2000);
+      })
+      .catch((err: unknown) => onError(errorText(err)));
+  };
+  return (
+    <form className="card" onSubmit={onSave} aria-label="Evaluation settings">
+      <h3>Evaluation</h3>
+      <label>
+        After an evaluation
+        <select value={gate} onChange={(e) => setGate(e.target.value === "auto" ? "auto" : "off")} aria-label="Accept gate">
+          <option value="off">advise only: I accept or reject by hand</option>
+          <option value="auto">accept a candidate that is at least as good as the accepted twin on every metric</option>
+        </select>
+      </label>
+      <label>
+        Judge model (scores accuracy and style 1–3; empty: no judge)
+        <div className="row">
+          <input value={judge} placeholder="e.g. qwen2.5:0.5b" onChange={(e) => setJudge(e.target.value)} aria-label="Judge model" />
+          <button type="submit">Save</button>
+        </div>
+      </label>
+      {saved && <span className="ok small">Saved</span>}
+    </form>
   );
 }

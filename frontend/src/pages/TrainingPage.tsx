@@ -4,6 +4,7 @@ import {
   cancelRun,
   getCatalog,
   getProposal,
+  listDatasets,
   listRuns,
   listVersions,
   rerunRun,
@@ -11,6 +12,7 @@ import {
   runActive,
   startRun,
   type CatalogEntry,
+  type DatasetVersion,
   type ModelVersion,
   type TrainProposal,
   type TrainRun,
@@ -25,10 +27,95 @@ import { alignLoss, compareRows, fmtDuration, fmtNum } from "./training/series";
 
 const baseName = (p: string) => p.split(/[\\/]/).filter(Boolean).pop() ?? p;
 
+/** The one-click path's steps, and which step each run phase belongs to. */
+const STEPS = ["Export", "Prepare", "Train", "Import", "Evaluate", "Done"] as const;
+const PHASE_STEP: Record<string, number> = {
+  exporting: 0,
+  setup: 1,
+  loading: 1,
+  sft: 2,
+  dpo: 2,
+  evaluating: 2,
+  saving: 2,
+  merging: 2,
+  trained: 3,
+  importing: 3,
+  evaluation: 4,
+  done: 5,
+};
+
+function Steps({ run }: { run: TrainRun }): ReactElement {
+  const at = PHASE_STEP[run.phase] ?? -1;
+  const evaluates = run.config.doppel_evaluate === true || run.artifacts.evaluation !== undefined;
+  return (
+    <ol className="steps" aria-label="Pipeline steps">
+      {STEPS.filter((s) => evaluates || s !== "Evaluate").map((s) => {
+        const i = STEPS.indexOf(s);
+        const state = run.status === "succeeded" || i < at ? "done" : i === at ? (runActive(run) ? "current" : run.status) : "todo";
+        return (
+          <li key={s} className={`step step-${state}`} aria-current={state === "current" ? "step" : undefined}>
+            {s}
+          </li>
+        );
+      })}
+    </ol>
+  );
+}
+
+/** The Fine-tune button: the latest dataset version, the proposed settings, export → train → import → evaluate as one job. */
+function OneClick({ onStarted, onError }: { onStarted: (r: TrainRun) => void; onError: (e: string) => void }): ReactElement {
+  const [latest, setLatest] = useState<DatasetVersion | null | undefined>(undefined);
+  const [proposal, setProposal] = useState<TrainProposal | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    listDatasets()
+      .then((ds) => setLatest(ds.filter((d) => d.kind !== "preference")[0] ?? null))
+      .catch((e: unknown) => {
+        setLatest(null);
+        onError(errorText(e));
+      });
+    getProposal("", "auto")
+      .then(setProposal)
+      .catch(() => setProposal(null));
+  }, [onError]);
+  const p = proposal?.detected?.proposal;
+  const go = () => {
+    if (!latest) return;
+    setBusy(true);
+    startRun({ dataset: latest.id, evaluate: true })
+      .then((s) => onStarted(s.run))
+      .catch((e: unknown) => onError(errorText(e)))
+      .finally(() => setBusy(false));
+  };
+  return (
+    <div className="card oneclick" aria-label="Fine-tune your twin">
+      <h3>Fine-tune your twin</h3>
+      {latest === undefined ? (
+        <p className="muted">Looking for a dataset…</p>
+      ) : latest === null ? (
+        <p className="muted">
+          No dataset yet. <a href="#/datasets">Build one on the Datasets page</a> from your documents first.
+        </p>
+      ) : (
+        <>
+          <p className="small">
+            Trains {proposal?.base ?? "the default base"} on dataset <strong>{latest.id.slice(0, 12)}</strong> ({latest.train} train / {latest.test} test samples,{" "}
+            {latest.generator}), imports it into Ollama and evaluates it against your accepted twin and the base.
+            {p ? ` Proposed for ${proposal?.device ?? "this machine"}: ${p.backend}, batch ${p.batch_size ?? "?"} × ${p.grad_accum ?? "?"}, max length ${p.max_length ?? "?"}.` : ""}
+          </p>
+          <button className="primary" onClick={go} disabled={busy} aria-label="Fine-tune">
+            {busy ? "Starting…" : "Fine-tune"}
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
+
 function StartForm({ onStarted, onError }: { onStarted: (r: TrainRun) => void; onError: (e: string) => void }): ReactElement {
   const [catalog, setCatalog] = useState<CatalogEntry[]>([]);
   const [proposal, setProposal] = useState<TrainProposal | null>(null);
-  const [f, setF] = useState({ dataset: "", base: "", backend: "auto", name: "doppel", maxSteps: "", epochs: "", batch: "", accum: "", maxLen: "", lr: "" });
+  const [f, setF] = useState({ dataset: "", base: "", backend: "auto", name: "doppel", maxSteps: "", epochs: "", batch: "", accum: "", maxLen: "", lr: "", evaluate: true });
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     getCatalog()
@@ -51,7 +138,7 @@ function StartForm({ onStarted, onError }: { onStarted: (r: TrainRun) => void; o
     if (num(f.maxLen)) overrides.max_length = num(f.maxLen);
     if (num(f.lr)) overrides.learning_rate = num(f.lr);
     setBusy(true);
-    startRun({ dataset: f.dataset.trim(), base: f.base || undefined, backend: f.backend, name: f.name.trim() || undefined, max_steps: num(f.maxSteps), epochs: num(f.epochs), overrides })
+    startRun({ dataset: f.dataset.trim(), base: f.base || undefined, backend: f.backend, name: f.name.trim() || undefined, max_steps: num(f.maxSteps), epochs: num(f.epochs), overrides, evaluate: f.evaluate })
       .then((s) => onStarted(s.run))
       .catch((err: unknown) => onError(errorText(err)))
       .finally(() => setBusy(false));
@@ -59,7 +146,7 @@ function StartForm({ onStarted, onError }: { onStarted: (r: TrainRun) => void; o
   const set = (k: keyof typeof f) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
   return (
     <form className="card" onSubmit={submit} aria-label="Start a training run">
-      <h3>Fine-tune</h3>
+      <h3>Custom run</h3>
       <div className="row">
         <input placeholder="Dataset export folder (train.jsonl, test.jsonl) or version" value={f.dataset} onChange={set("dataset")} aria-label="Dataset" />
         <button type="button" onClick={() => void pickPath(true).then((d) => d && setF((s) => ({ ...s, dataset: d })))}>
@@ -106,6 +193,9 @@ function StartForm({ onStarted, onError }: { onStarted: (r: TrainRun) => void; o
         )}
       </div>
       <div className="row">
+        <label className="check">
+          <input type="checkbox" checked={f.evaluate} onChange={(e) => setF({ ...f, evaluate: e.target.checked })} aria-label="Evaluate after import" /> Evaluate after import
+        </label>
         <button type="submit" disabled={busy || !f.dataset.trim()}>
           Start training
         </button>
@@ -123,6 +213,7 @@ function RunDetail({ run }: { run: TrainRun }): ReactElement {
       <h3>
         Run {run.id} · <span className={`badge badge-${run.status}`}>{run.status}</span> {run.phase && runActive(run) ? <span className="muted small">{run.phase}</span> : null}
       </h3>
+      <Steps run={run} />
       {runActive(run) && run.total_steps > 0 && <ProgressBar done={run.step} total={run.total_steps} />}
       {data[0].length > 0 ? (
         <LossChart data={data} labels={[`run ${run.id} train loss`]} title={`Training loss of run ${run.id}`} />
@@ -163,6 +254,16 @@ function RunDetail({ run }: { run: TrainRun }): ReactElement {
           </>
         )}
       </dl>
+      {run.artifacts.evaluation && run.model && (
+        <p className="small">
+          Evaluated: <a href={`#/models/${encodeURIComponent(run.model)}`}>see {run.model} side by side with the accepted twin and the base</a>.
+        </p>
+      )}
+      {run.artifacts.evaluation_error && (
+        <p className="error-text small" role="alert">
+          The evaluation failed: {run.artifacts.evaluation_error}
+        </p>
+      )}
       {chat && (
         <p className="small">
           <span className="muted">Asked “{chat.prompt}”, it answered:</span> {chat.answer}
@@ -270,17 +371,26 @@ export function TrainingPage({ arg }: { arg: string }): ReactElement {
   return (
     <section>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
-      <StartForm
-        onError={onError}
-        onStarted={(r) => {
-          refresh();
-          navigate("training", String(r.id));
-        }}
-      />
+      <div className="cards">
+        <OneClick
+          onError={onError}
+          onStarted={(r) => {
+            refresh();
+            navigate("training", String(r.id));
+          }}
+        />
+        <StartForm
+          onError={onError}
+          onStarted={(r) => {
+            refresh();
+            navigate("training", String(r.id));
+          }}
+        />
+      </div>
       {runs === null ? (
         error ? null : <p className="muted">Loading…</p>
       ) : runs.length === 0 ? (
-        <EmptyState title="No training runs yet" body="Pick a dataset export above and start a run: the loss curve appears here live." />
+        <EmptyState title="No training runs yet" body="Press Fine-tune, or pick a dataset export for a custom run: the loss curve appears here live." />
       ) : (
         <>
           <table className="table" aria-label="Training runs">
