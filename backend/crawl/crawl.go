@@ -160,6 +160,9 @@ type Summary struct {
 	// LimitReached is true when MaxPages stopped the crawl early.
 	LimitReached bool   `json:"limit_reached"`
 	Elapsed      string `json:"elapsed"`
+	// Method says how a site was read when it was not a plain crawl
+	// ("WordPress REST API"), or why the crawl was the fallback.
+	Method string `json:"method,omitempty"`
 }
 
 // Crawler crawls sites into the document store.

@@ -26,7 +26,9 @@ const (
 type CrawlRequest struct {
 	// URL is a site URL, a Medium profile URL or "medium:@handle", or a
 	// platform account: https://dev.to/NAME, https://INSTANCE/@NAME
-	// (Mastodon), https://bsky.app/profile/HANDLE, https://github.com/NAME.
+	// (Mastodon), https://bsky.app/profile/HANDLE, https://github.com/NAME,
+	// https://NAME.hashnode.dev or hashnode:HOST. A site that turns out to
+	// be WordPress (REST API) or Hashnode is read through its API.
 	URL string `json:"url"`
 	// DelayMS is the politeness delay in milliseconds; nil = the default
 	// (500 ms for remote hosts, none for loopback).
@@ -114,7 +116,7 @@ func (a *App) crawlRunner(payload json.RawMessage) (jobs.Func, error) {
 			sum, err := platforms.New(a.Documents, cfg).Sync(ctx, src.ID, kind, loc, progress)
 			return a.finishRun(ctx, src.ID, RunResult{SourceID: src.ID, Crawl: sum}, err)
 		}
-		_, _, start, opts, err := crawl.Plan(req.URL)
+		kind, _, start, opts, err := crawl.Plan(req.URL)
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +125,16 @@ func (a *App) crawlRunner(payload json.RawMessage) (jobs.Func, error) {
 			opts.Delay = &d
 		}
 		opts.MaxPages, opts.MaxDepth = req.MaxPages, req.MaxDepth
-		sum, err := crawl.New(a.Documents, opts).Crawl(ctx, src.ID, start, progress)
+		var sum *crawl.Summary
+		if kind == crawl.KindSite {
+			// A WordPress or Hashnode site is read through its API when it
+			// has one; otherwise (or when the API is refused) crawled.
+			cfg := platforms.Defaults()
+			cfg.MaxItems = req.MaxPages
+			sum, err = platforms.New(a.Documents, cfg).Site(ctx, src.ID, start, opts, progress)
+		} else {
+			sum, err = crawl.New(a.Documents, opts).Crawl(ctx, src.ID, start, progress)
+		}
 		return a.finishRun(ctx, src.ID, RunResult{SourceID: src.ID, Crawl: sum}, err)
 	}, nil
 }

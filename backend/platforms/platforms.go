@@ -164,6 +164,8 @@ func (s *Syncer) Sync(ctx context.Context, source int64, kind, location string, 
 		err = r.github(ctx, account(location))
 	case KindHashnode:
 		err = r.hashnode(ctx, location)
+	case KindWordPress:
+		err = r.wordpress(ctx, location)
 	default:
 		err = fmt.Errorf("unknown platform %q", kind)
 	}
@@ -284,3 +286,11 @@ func parseTime(s string) time.Time {
 
 // ErrNotFound is returned when the account does not exist.
 var ErrNotFound = errors.New("account not found")
+
+// skip records an item left out on purpose, with the reason.
+func (r *syncRun) skip(u, reason string) {
+	r.sum.Skipped++
+	if len(r.sum.Errors) < 200 {
+		r.sum.Errors = append(r.sum.Errors, crawl.URLError{URL: u, Reason: reason})
+	}
+}
