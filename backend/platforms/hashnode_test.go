@@ -126,6 +126,14 @@ func TestHashnode(t *testing.T) {
 	if err != nil || again.New != 0 || again.Updated != 0 || again.Unchanged != 3 {
 		t.Errorf("second sync should change nothing: %+v %v", again, err)
 	}
+	// A post the user deleted is not stored again by the next sync.
+	if _, err := docs.Delete(ctx, first.ID); err != nil {
+		t.Fatal(err)
+	}
+	third, err := s.Sync(ctx, src.ID, kind, loc, nil)
+	if err != nil || third.New != 0 || third.DeletedByYou != 1 || third.Unchanged != 2 {
+		t.Errorf("sync after a delete: %+v %v", third, err)
+	}
 }
 
 func TestHashnodeErrors(t *testing.T) {

@@ -258,9 +258,11 @@ func (r *syncRun) store(ctx context.Context, in documents.Input) error {
 		r.sum.Unchanged++
 	case documents.Duplicate:
 		r.sum.Duplicates++
+	case documents.Deleted:
+		r.sum.DeletedByYou++
 	}
 	if r.report != nil {
-		return r.report(crawl.Progress{Fetched: r.sum.New + r.sum.Updated + r.sum.Unchanged + r.sum.Duplicates, Message: "sync " + r.sum.Site})
+		return r.report(crawl.Progress{Fetched: r.sum.New + r.sum.Updated + r.sum.Unchanged + r.sum.Duplicates + r.sum.DeletedByYou, Message: "sync " + r.sum.Site})
 	}
 	return nil
 }
@@ -273,7 +275,7 @@ func (r *syncRun) fail(u string, err error) {
 }
 
 func (r *syncRun) full() bool {
-	return r.sum.New+r.sum.Updated+r.sum.Unchanged+r.sum.Duplicates+r.sum.Failed >= r.cfg.MaxItems
+	return r.sum.New+r.sum.Updated+r.sum.Unchanged+r.sum.Duplicates+r.sum.DeletedByYou+r.sum.Failed >= r.cfg.MaxItems
 }
 
 func parseTime(s string) time.Time {
