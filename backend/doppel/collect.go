@@ -166,3 +166,45 @@ func (a *App) finishRun(ctx context.Context, source int64, res RunResult, err er
 	}
 	return res, err
 }
+
+// ExecuteCollect runs a crawl (payload CrawlRequest) or an import
+// (ImportRequest) as a job in the calling goroutine, the CLI's way. Like
+// the REST API, it first adds (or finds) the source and records the job
+// as the source's last run, so the Sources page shows it while it runs.
+func (a *App) ExecuteCollect(ctx context.Context, title string, payload any, tap func(jobs.Progress)) (*jobs.Job, error) {
+	var src *documents.Source
+	var kind string
+	var runner jobs.Runner
+	var err error
+	switch p := payload.(type) {
+	case CrawlRequest:
+		kind, runner = KindCrawl, a.crawlRunner
+		src, err = a.PlanCrawl(ctx, p)
+	case ImportRequest:
+		kind, runner = KindImport, a.importRunner
+		src, err = a.PlanImport(ctx, p)
+	default:
+		return nil, fmt.Errorf("collect: unknown request %T", payload)
+	}
+	if err != nil {
+		return nil, err
+	}
+	j, err := a.Jobs.Create(ctx, kind, title, payload)
+	if err != nil {
+		return nil, err
+	}
+	fn, err := runner(j.Payload)
+	if err == nil {
+		err = a.Documents.StartRun(ctx, src.ID, j.ID)
+	}
+	if err != nil {
+		_ = a.Jobs.Cancel(context.WithoutCancel(ctx), j.ID)
+		return nil, err
+	}
+	runErr := a.Jobs.Run(ctx, j.ID, fn, tap)
+	done, err := a.Jobs.Get(context.WithoutCancel(ctx), j.ID)
+	if err != nil {
+		return nil, err
+	}
+	return done, runErr
+}

@@ -40,7 +40,7 @@ func init() {
 			var errs []error
 			for _, u := range args {
 				req.URL = u
-				res, err := runCollect(cmd, doppel.KindCrawl, "Crawl "+u, req)
+				res, err := runCollect(cmd, "Crawl "+u, req)
 				if res != nil {
 					results = append(results, *res)
 				}
@@ -73,7 +73,7 @@ func init() {
 			if _, err := os.Stat(p); err != nil {
 				return fmt.Errorf("import %s: %w", args[0], err)
 			}
-			res, err := runCollect(cmd, doppel.KindImport, "Import "+filepath.Base(p), doppel.ImportRequest{Path: p})
+			res, err := runCollect(cmd, "Import "+filepath.Base(p), doppel.ImportRequest{Path: p})
 			if g.json && res != nil {
 				if perr := printJSON(res); perr != nil {
 					return perr
@@ -86,14 +86,14 @@ func init() {
 
 // runCollect runs a crawl or import job in the foreground (progress on
 // stderr) and prints its summary on stdout unless --json.
-func runCollect(cmd *cobra.Command, kind, title string, payload any) (*doppel.RunResult, error) {
+func runCollect(cmd *cobra.Command, title string, payload any) (*doppel.RunResult, error) {
 	app, err := openApp(cmd.Context())
 	if err != nil {
 		return nil, err
 	}
 	defer app.Close()
 	p := newProgress()
-	done, runErr := app.Jobs.Execute(cmd.Context(), kind, title, payload, func(ev jobs.Progress) { _ = p.Report(ev) })
+	done, runErr := app.ExecuteCollect(cmd.Context(), title, payload, func(ev jobs.Progress) { _ = p.Report(ev) })
 	p.Done()
 	if done == nil || len(done.Result) == 0 {
 		return nil, runErr
