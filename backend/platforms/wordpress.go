@@ -46,7 +46,8 @@ type Found struct {
 // /wp-json/ answering) or a Hashnode blog on a custom domain (generator
 // Hashnode, or assets served from hashnode.com). Anything else, a fetch
 // error included, is a plain site: the crawler will report what goes wrong.
-func (s *Syncer) Probe(ctx context.Context, site string) Found {
+// allowed (nil: everything) is robots.txt's verdict on a URL of the site.
+func (s *Syncer) Probe(ctx context.Context, site string, allowed func(*url.URL) bool) Found {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, site, nil)
 	if err != nil {
 		return Found{}
@@ -81,7 +82,11 @@ func (s *Syncer) Probe(ctx context.Context, site string) Found {
 	case strings.Contains(gen, "hashnode") || head.hashnodeAssets:
 		return Found{Kind: KindHashnode, Location: "https://" + strings.ToLower(base.Host)}
 	case strings.Contains(gen, "wordpress"):
-		root := base.ResolveReference(&url.URL{Path: "/wp-json/"}).String()
+		ru := base.ResolveReference(&url.URL{Path: "/wp-json/"})
+		if allowed != nil && !allowed(ru) {
+			return Found{}
+		}
+		root := ru.String()
 		var index struct {
 			Namespaces []string `json:"namespaces"`
 		}
@@ -345,8 +350,25 @@ func (r *syncRun) storeWordPress(ctx context.Context, p wpPost, base *url.URL) e
 // that looked like Hashnode but names no publication, is crawled instead;
 // the summary's Method says which way was taken.
 func (s *Syncer) Site(ctx context.Context, source int64, start string, opts crawl.Options, report func(crawl.Progress) error) (*crawl.Summary, error) {
-	found := s.Probe(ctx, start)
+	var found Found
 	why := ""
+	if su, err := url.Parse(start); err == nil && su.Host != "" {
+		ua := opts.UserAgent
+		if ua == "" {
+			ua = crawl.UserAgent
+		}
+		allowed := crawl.Robots(ctx, s.cfg.Client, su, ua)
+		if allowed(su) { // else the crawl records the refusal
+			found = s.Probe(ctx, start, allowed)
+		}
+		if found.Kind == KindWordPress {
+			if pu, err := postsURL(found.APIRoot, 1); err == nil {
+				if u, err := url.Parse(pu); err != nil || !allowed(u) {
+					found, why = Found{}, "robots.txt disallows the WordPress REST API"
+				}
+			}
+		}
+	}
 	switch found.Kind {
 	case KindWordPress, KindHashnode:
 		loc, method := found.APIRoot, "WordPress REST API"

@@ -25,8 +25,10 @@ type wpSite struct {
 	api bool
 	// linkHeader announces the API in a Link header only (no <link>).
 	linkHeader bool
-	mu         sync.Mutex
-	requests   []string
+	// robots is the robots.txt ("" = none).
+	robots   string
+	mu       sync.Mutex
+	requests []string
 }
 
 func serveWordPress(t *testing.T, api bool) *wpSite {
@@ -55,6 +57,9 @@ func serveWordPress(t *testing.T, api bool) *wpSite {
 		}
 		q := r.URL.Query()
 		switch p := path.Clean(r.URL.Path); {
+		case p == "/robots.txt" && s.robots != "":
+			w.Header().Set("Content-Type", "text/plain")
+			w.Write([]byte(s.robots))
 		case p == "/wp-json/wp/v2/posts":
 			if !s.api {
 				send(http.StatusUnauthorized, "refused.json", "application/json; charset=UTF-8")
@@ -155,23 +160,38 @@ func TestWordPressAPI(t *testing.T) {
 }
 
 func TestWordPressFallback(t *testing.T) {
-	ctx := context.Background()
-	site := serveWordPress(t, false) // the API answers 401
-	docs := openDocs(t)
-	src, _, _ := docs.EnsureSource(ctx, crawl.KindSite, site.URL+"/", "")
-	sum, err := New(docs, Config{}).Site(ctx, src.ID, site.URL+"/", crawl.Options{}, nil)
-	if err != nil {
-		t.Fatalf("site: %v", err)
+	cases := []struct {
+		name, robots, method string
+		api                  bool
+	}{
+		{"API refused", "", "REST API refused (HTTP 401)", false},
+		{"API disallowed by robots.txt", "User-agent: *\nDisallow: /wp-json/\n", "robots.txt disallows the WordPress REST API", true},
 	}
-	if !strings.HasPrefix(sum.Method, "crawl (") || !strings.Contains(sum.Method, "REST API refused (HTTP 401)") {
-		t.Errorf("method %q", sum.Method)
-	}
-	if sum.New != 2 || site.hits("/2024/05/14/pain-au-levain/") != 1 {
-		t.Errorf("summary %+v; want the 2 posts crawled", sum)
-	}
-	page, _ := docs.List(ctx, documents.Filter{Sort: "published_at", Desc: true})
-	if page.Total != 2 || page.Documents[0].Title != "Pain au levain : la méthode lente" || page.Documents[0].Platform != "wordpress" {
-		t.Errorf("crawled documents %+v", page.Documents)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := context.Background()
+			site := serveWordPress(t, c.api)
+			site.robots = c.robots
+			docs := openDocs(t)
+			src, _, _ := docs.EnsureSource(ctx, crawl.KindSite, site.URL+"/", "")
+			sum, err := New(docs, Config{}).Site(ctx, src.ID, site.URL+"/", crawl.Options{}, nil)
+			if err != nil {
+				t.Fatalf("site: %v", err)
+			}
+			if !strings.HasPrefix(sum.Method, "crawl (") || !strings.Contains(sum.Method, c.method) {
+				t.Errorf("method %q", sum.Method)
+			}
+			if sum.New != 2 || site.hits("/2024/05/14/pain-au-levain/") != 1 {
+				t.Errorf("summary %+v; want the 2 posts crawled", sum)
+			}
+			if c.api && site.hits("/wp-json/wp/v2/posts") != 0 {
+				t.Errorf("the API was read although robots.txt disallows it")
+			}
+			page, _ := docs.List(ctx, documents.Filter{Sort: "published_at", Desc: true})
+			if page.Total != 2 || page.Documents[0].Title != "Pain au levain : la méthode lente" || page.Documents[0].Platform != "wordpress" {
+				t.Errorf("crawled documents %+v", page.Documents)
+			}
+		})
 	}
 }
 
@@ -212,7 +232,7 @@ func TestProbe(t *testing.T) {
 				}
 			}))
 			defer srv.Close()
-			f := New(openDocs(t), Config{}).Probe(context.Background(), srv.URL+"/")
+			f := New(openDocs(t), Config{}).Probe(context.Background(), srv.URL+"/", nil)
 			if f.Kind != c.kind {
 				t.Fatalf("kind %q, want %q (%+v)", f.Kind, c.kind, f)
 			}
