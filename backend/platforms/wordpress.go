@@ -216,8 +216,8 @@ func (p wpPost) tags() []string {
 	var out []string
 	for _, g := range groups {
 		for _, t := range g {
-			if t.Taxonomy == "post_tag" && strings.TrimSpace(t.Name) != "" {
-				out = append(out, htmlText(t.Name))
+			if n := htmlText(t.Name); t.Taxonomy == "post_tag" && n != "" {
+				out = append(out, n)
 			}
 		}
 	}

@@ -2,15 +2,18 @@ package platforms
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/doppelhq/doppel/backend/crawl"
 	"github.com/doppelhq/doppel/backend/documents"
@@ -252,4 +255,42 @@ func TestProbe(t *testing.T) {
 			t.Errorf("postsURL(%q) = %q %v; want %q", c.root, got, err, c.want)
 		}
 	}
+}
+
+// FuzzWordPressPosts feeds a posts page of the REST API through what the
+// adapter does with each post: decode, tags, date, title text, Markdown.
+func FuzzWordPressPosts(f *testing.F) {
+	for _, name := range []string{"posts_page1.json", "posts_page2.json", "refused.json", "index.json"} {
+		b, err := os.ReadFile(filepath.Join("testdata", "wordpress", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`[{"link":"x","title":{"rendered":"<b>a &amp; b"},"date_gmt":"2024-13-45T99:00:00","_embedded":{"wp:term":{"not":"an array"}}}]`))
+	f.Add([]byte(`[{"_embedded":{"wp:term":[[{"name":"<i>x</i>","taxonomy":"post_tag"}],null]}}]`))
+	base, _ := url.Parse("https://claire.example/")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var posts []wpPost
+		if json.Unmarshal(body, &posts) != nil {
+			return
+		}
+		for _, p := range posts {
+			for _, tag := range p.tags() {
+				if tag == "" || tag != strings.TrimSpace(tag) {
+					t.Fatalf("tag %q", tag)
+				}
+			}
+			if pub := p.published(); !pub.IsZero() && pub.Location() != time.UTC {
+				t.Fatalf("date %v not UTC", pub)
+			}
+			title := htmlText(p.Title.Rendered)
+			if title != strings.TrimSpace(title) || strings.Contains(title, "  ") {
+				t.Fatalf("title %q not normalized", title)
+			}
+			if _, err := crawl.FeedHTMLToMarkdown(p.Content.Rendered, title, base); err != nil && !strings.Contains(err.Error(), "malformed") {
+				t.Logf("convert: %v", err)
+			}
+		}
+	})
 }
