@@ -15,7 +15,9 @@ import (
 
 // AddSourceBody adds a source and starts its first run.
 type AddSourceBody struct {
-	// URL is a site URL, a Medium profile or "medium:@handle" (crawled).
+	// URL is a site URL, a Medium profile or "medium:@handle" (crawled), or
+	// an account on dev.to, Hashnode, Mastodon, Bluesky or GitHub (read
+	// through its API); a WordPress site is read through its REST API.
 	URL string `json:"url,omitempty"`
 	// Path is an export archive, export folder or folder of notes (imported).
 	Path string `json:"path,omitempty"`
