@@ -151,8 +151,11 @@ type Summary struct {
 	// Listings counts listing pages, feeds, sitemaps and redirect stubs
 	// that were followed but not stored.
 	Listings int `json:"listing_pages_skipped"`
-	Skipped  int `json:"skipped"`
-	Failed   int `json:"failed"`
+	// DeletedByYou counts documents not stored because the user deleted
+	// them (they match a tombstone by URL or content).
+	DeletedByYou int `json:"skipped_deleted"`
+	Skipped      int `json:"skipped"`
+	Failed       int `json:"failed"`
 	// Errors lists failed and skipped URLs with the reason (at most 200).
 	Errors []URLError `json:"errors"`
 	// Resumed is true when this run continued one that was interrupted.
@@ -160,6 +163,9 @@ type Summary struct {
 	// LimitReached is true when MaxPages stopped the crawl early.
 	LimitReached bool   `json:"limit_reached"`
 	Elapsed      string `json:"elapsed"`
+	// Method says how a site was read when it was not a plain crawl
+	// ("WordPress REST API"), or why the crawl was the fallback.
+	Method string `json:"method,omitempty"`
 }
 
 // Crawler crawls sites into the document store.
@@ -538,12 +544,16 @@ func (r *run) finish(h handledPage) {
 		r.sum.Unchanged++
 	case documents.Duplicate:
 		r.sum.Duplicates++
+	case documents.Deleted:
+		r.sum.DeletedByYou++
 	}
 	switch res.State {
 	case StateListing:
 		r.sum.Listings++
 	case StateSkipped:
-		r.sum.Skipped++
+		if h.outcome != documents.Deleted {
+			r.sum.Skipped++
+		}
 	case StateFailed:
 		r.sum.Failed++
 	}

@@ -139,3 +139,11 @@ func parseFeed(body []byte) (title string, items []feedItem, ok bool) {
 	}
 	return f.Title, items, true
 }
+
+// Robots reads the robots.txt of the site of base and returns whether our
+// user agent may fetch a URL of that site. A missing or unreadable file
+// allows everything, as in a crawl.
+func Robots(ctx context.Context, client *http.Client, base *url.URL, agent string) func(*url.URL) bool {
+	rb, _ := fetchRobots(ctx, client, base, agent)
+	return rb.allowed
+}

@@ -16,6 +16,10 @@ const (
 	maxLinger = 20 * time.Millisecond
 )
 
+// ReasonDeleted is the crawl record's reason for a page whose document
+// the user deleted.
+const ReasonDeleted = "deleted by you"
+
 // writeOp is one write of a crawl run. The writer applies them in the
 // order they were sent.
 type writeOp struct {
@@ -144,8 +148,11 @@ func (w *writer) commit(batch []writeOp) ([]handledPage, error) {
 			} else {
 				h.outcome = out.Outcome
 				h.res.State, h.res.DocumentID = StateStored, out.ID
-				if out.Outcome == documents.Unchanged || out.Outcome == documents.Duplicate {
+				switch out.Outcome {
+				case documents.Unchanged, documents.Duplicate:
 					h.res.State = StateUnchanged
+				case documents.Deleted:
+					h.res.State, h.res.Reason = StateSkipped, ReasonDeleted
 				}
 			}
 		}

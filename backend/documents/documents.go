@@ -60,7 +60,7 @@ type Store struct {
 func New(s *store.Store) *Store { return &Store{st: s} }
 
 // writeQueries are the statements of the write path.
-var writeQueries = []string{qFindByURL, qFindByHash, qInsertDoc, qOldDoc, qRefreshDoc, qInsertVersion, qUpdateDoc, qAddAlias}
+var writeQueries = []string{qFindByURL, qFindByHash, qInsertDoc, qOldDoc, qRefreshDoc, qInsertVersion, qUpdateDoc, qAddAlias, qTombByURL, qTombByHash}
 
 // Warm prepares the write path's statements. Call it outside a
 // transaction (preparing takes a connection of its own); inside one, a
@@ -379,8 +379,16 @@ func (s *Store) upsertTx(ctx context.Context, tx *sql.Tx, p *Prepared) (Result, 
 	}
 
 	if id == 0 {
+		// A document the user deleted stays deleted.
+		gone, err := s.tombstoned(ctx, tx, urls, hash)
+		if err != nil {
+			return Result{}, err
+		}
+		if gone {
+			return Result{Outcome: Deleted}, nil
+		}
 		// Same content under another URL: one document, both URLs.
-		err := s.queryRow(ctx, tx, qFindByHash, []any{hash}, &id)
+		err = s.queryRow(ctx, tx, qFindByHash, []any{hash}, &id)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return Result{}, err
 		}

@@ -181,13 +181,13 @@ func TestListExcludeDelete(t *testing.T) {
 	if _, err := s.List(ctx, Filter{Sort: "content; DROP TABLE documents"}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("unknown sort: %v", err)
 	}
-	if err := s.Delete(ctx, ids[0]); err != nil {
+	if _, err := s.Delete(ctx, ids[0]); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Get(ctx, ids[0]); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Get after delete: %v", err)
 	}
-	if err := s.Delete(ctx, ids[0]); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Delete(ctx, ids[0]); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second delete: %v", err)
 	}
 	if err := s.SetExcluded(ctx, 999, true); !errors.Is(err, ErrNotFound) {

@@ -270,17 +270,3 @@ func (s *Store) SetExcluded(ctx context.Context, id int64, excluded bool) error 
 		return nil
 	})
 }
-
-// Delete removes a document with its versions and aliases.
-func (s *Store) Delete(ctx context.Context, id int64) error {
-	return s.st.Tx(ctx, func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, `DELETE FROM documents WHERE id=?`, id)
-		if err != nil {
-			return fmt.Errorf("delete document %d: %w", id, err)
-		}
-		if n, _ := r.RowsAffected(); n == 0 {
-			return fmt.Errorf("document %d: %w", id, ErrNotFound)
-		}
-		return nil
-	})
-}

@@ -26,7 +26,9 @@ const (
 type CrawlRequest struct {
 	// URL is a site URL, a Medium profile URL or "medium:@handle", or a
 	// platform account: https://dev.to/NAME, https://INSTANCE/@NAME
-	// (Mastodon), https://bsky.app/profile/HANDLE, https://github.com/NAME.
+	// (Mastodon), https://bsky.app/profile/HANDLE, https://github.com/NAME,
+	// https://NAME.hashnode.dev or hashnode:HOST. A site that turns out to
+	// be WordPress (REST API) or Hashnode is read through its API.
 	URL string `json:"url"`
 	// DelayMS is the politeness delay in milliseconds; nil = the default
 	// (500 ms for remote hosts, none for loopback).
@@ -114,7 +116,7 @@ func (a *App) crawlRunner(payload json.RawMessage) (jobs.Func, error) {
 			sum, err := platforms.New(a.Documents, cfg).Sync(ctx, src.ID, kind, loc, progress)
 			return a.finishRun(ctx, src.ID, RunResult{SourceID: src.ID, Crawl: sum}, err)
 		}
-		_, _, start, opts, err := crawl.Plan(req.URL)
+		kind, _, start, opts, err := crawl.Plan(req.URL)
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +125,16 @@ func (a *App) crawlRunner(payload json.RawMessage) (jobs.Func, error) {
 			opts.Delay = &d
 		}
 		opts.MaxPages, opts.MaxDepth = req.MaxPages, req.MaxDepth
-		sum, err := crawl.New(a.Documents, opts).Crawl(ctx, src.ID, start, progress)
+		var sum *crawl.Summary
+		if kind == crawl.KindSite {
+			// A WordPress or Hashnode site is read through its API when it
+			// has one; otherwise (or when the API is refused) crawled.
+			cfg := platforms.Defaults()
+			cfg.MaxItems = req.MaxPages
+			sum, err = platforms.New(a.Documents, cfg).Site(ctx, src.ID, start, opts, progress)
+		} else {
+			sum, err = crawl.New(a.Documents, opts).Crawl(ctx, src.ID, start, progress)
+		}
 		return a.finishRun(ctx, src.ID, RunResult{SourceID: src.ID, Crawl: sum}, err)
 	}, nil
 }
@@ -154,4 +165,46 @@ func (a *App) finishRun(ctx context.Context, source int64, res RunResult, err er
 		err = ferr
 	}
 	return res, err
+}
+
+// ExecuteCollect runs a crawl (payload CrawlRequest) or an import
+// (ImportRequest) as a job in the calling goroutine, the CLI's way. Like
+// the REST API, it first adds (or finds) the source and records the job
+// as the source's last run, so the Sources page shows it while it runs.
+func (a *App) ExecuteCollect(ctx context.Context, title string, payload any, tap func(jobs.Progress)) (*jobs.Job, error) {
+	var src *documents.Source
+	var kind string
+	var runner jobs.Runner
+	var err error
+	switch p := payload.(type) {
+	case CrawlRequest:
+		kind, runner = KindCrawl, a.crawlRunner
+		src, err = a.PlanCrawl(ctx, p)
+	case ImportRequest:
+		kind, runner = KindImport, a.importRunner
+		src, err = a.PlanImport(ctx, p)
+	default:
+		return nil, fmt.Errorf("collect: unknown request %T", payload)
+	}
+	if err != nil {
+		return nil, err
+	}
+	j, err := a.Jobs.Create(ctx, kind, title, payload)
+	if err != nil {
+		return nil, err
+	}
+	fn, err := runner(j.Payload)
+	if err == nil {
+		err = a.Documents.StartRun(ctx, src.ID, j.ID)
+	}
+	if err != nil {
+		_ = a.Jobs.Cancel(context.WithoutCancel(ctx), j.ID)
+		return nil, err
+	}
+	runErr := a.Jobs.Run(ctx, j.ID, fn, tap)
+	done, err := a.Jobs.Get(context.WithoutCancel(ctx), j.ID)
+	if err != nil {
+		return nil, err
+	}
+	return done, runErr
 }

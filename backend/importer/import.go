@@ -28,16 +28,18 @@ type FileError struct {
 
 // Summary is the outcome of one import.
 type Summary struct {
-	SourceID   int64       `json:"source_id"`
-	Path       string      `json:"path"`
-	Kind       string      `json:"kind"`
-	Files      int         `json:"files"`
-	New        int         `json:"new"`
-	Updated    int         `json:"updated"`
-	Unchanged  int         `json:"unchanged"`
-	Duplicates int         `json:"duplicates"`
-	Errors     []FileError `json:"errors"`
-	Elapsed    string      `json:"elapsed"`
+	SourceID   int64  `json:"source_id"`
+	Path       string `json:"path"`
+	Kind       string `json:"kind"`
+	Files      int    `json:"files"`
+	New        int    `json:"new"`
+	Updated    int    `json:"updated"`
+	Unchanged  int    `json:"unchanged"`
+	Duplicates int    `json:"duplicates"`
+	// DeletedByYou counts documents not stored because the user deleted them.
+	DeletedByYou int         `json:"skipped_deleted"`
+	Errors       []FileError `json:"errors"`
+	Elapsed      string      `json:"elapsed"`
 }
 
 // Progress is reported after each file.
@@ -154,6 +156,8 @@ func (im *Importer) Import(ctx context.Context, source int64, p string, report f
 					sum.Unchanged++
 				case documents.Duplicate:
 					sum.Duplicates++
+				case documents.Deleted:
+					sum.DeletedByYou++
 				}
 			}
 		}

@@ -1,12 +1,14 @@
 // Package platforms collects the user's writing from platform APIs that
 // serve it as data rather than pages: dev.to articles, Mastodon statuses,
-// Bluesky posts and GitHub repositories (READMEs, Markdown docs, code).
+// Bluesky posts, GitHub repositories (READMEs, Markdown docs, code),
+// Hashnode publications (GraphQL) and WordPress sites (REST API).
 // Each adapter pages through the public API, turns every item into a
 // document and stores it; base URLs are configurable so that tests (and
 // self-hosted instances) can point elsewhere.
 package platforms
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,6 +29,7 @@ const (
 	KindMastodon = "mastodon"
 	KindBluesky  = "bluesky"
 	KindGitHub   = "github"
+	KindHashnode = "hashnode"
 )
 
 // Config holds the API base URLs and credentials.
@@ -34,6 +37,7 @@ type Config struct {
 	DevTo     string // https://dev.to
 	Bluesky   string // https://public.api.bsky.app
 	GitHubAPI string // https://api.github.com
+	Hashnode  string // https://gql.hashnode.com (the GraphQL endpoint)
 	// GitHubToken, when set, raises GitHub's rate limit (60 requests an hour
 	// without one).
 	GitHubToken string
@@ -45,7 +49,8 @@ type Config struct {
 
 // Defaults are the public endpoints.
 func Defaults() Config {
-	return Config{DevTo: "https://dev.to", Bluesky: "https://public.api.bsky.app", GitHubAPI: "https://api.github.com"}
+	return Config{DevTo: "https://dev.to", Bluesky: "https://public.api.bsky.app", GitHubAPI: "https://api.github.com",
+		Hashnode: "https://gql.hashnode.com"}
 }
 
 func (c Config) withDefaults() Config {
@@ -59,6 +64,9 @@ func (c Config) withDefaults() Config {
 	if c.GitHubAPI == "" {
 		c.GitHubAPI = d.GitHubAPI
 	}
+	if c.Hashnode == "" {
+		c.Hashnode = d.Hashnode
+	}
 	if c.MaxItems <= 0 {
 		c.MaxItems = 5000
 	}
@@ -70,10 +78,18 @@ func (c Config) withDefaults() Config {
 
 // Detect recognizes an account on a platform from what the user typed:
 // https://dev.to/NAME, https://INSTANCE/@NAME or @NAME@INSTANCE (Mastodon),
-// https://bsky.app/profile/HANDLE, https://github.com/NAME. ok is false
-// for anything else (a site to crawl).
+// https://bsky.app/profile/HANDLE, https://github.com/NAME, a Hashnode
+// blog (https://NAME.hashnode.dev or hashnode:HOST for a custom domain).
+// ok is false for anything else (a site to crawl; Probe may still find it
+// is a Hashnode or WordPress blog).
 func Detect(raw string) (kind, location string, ok bool) {
 	raw = strings.TrimSpace(raw)
+	if h, found := strings.CutPrefix(raw, "hashnode:"); found {
+		if hu, err := url.Parse("https://" + strings.TrimPrefix(strings.TrimPrefix(h, "https://"), "http://")); err == nil && hu.Host != "" && !strings.ContainsAny(hu.Host, " @") {
+			return KindHashnode, "https://" + strings.ToLower(hu.Host), true
+		}
+		return "", "", false
+	}
 	if strings.HasPrefix(raw, "@") && strings.Count(raw, "@") == 2 {
 		user, inst, _ := strings.Cut(raw[1:], "@")
 		if user != "" && inst != "" && !strings.ContainsAny(inst, "/ ") {
@@ -91,6 +107,8 @@ func Detect(raw string) (kind, location string, ok bool) {
 	segs := strings.FieldsFunc(u.Path, func(r rune) bool { return r == '/' })
 	base := u.Scheme + "://" + u.Host
 	switch {
+	case strings.HasSuffix(host, ".hashnode.dev") && host != ".hashnode.dev":
+		return KindHashnode, "https://" + strings.ToLower(u.Host), true
 	case host == "dev.to" && len(segs) == 1:
 		return KindDevTo, base + "/" + segs[0], true
 	case host == "bsky.app" && len(segs) == 2 && segs[0] == "profile":
@@ -144,6 +162,10 @@ func (s *Syncer) Sync(ctx context.Context, source int64, kind, location string, 
 		err = r.bluesky(ctx, account(location))
 	case KindGitHub:
 		err = r.github(ctx, account(location))
+	case KindHashnode:
+		err = r.hashnode(ctx, location)
+	case KindWordPress:
+		err = r.wordpress(ctx, location)
 	default:
 		err = fmt.Errorf("unknown platform %q", kind)
 	}
@@ -153,9 +175,35 @@ func (s *Syncer) Sync(ctx context.Context, source int64, kind, location string, 
 
 // getJSON fetches u into v, counting the request.
 func (r *syncRun) getJSON(ctx context.Context, u string, hdr http.Header, v any) (http.Header, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	_, h, err := r.doJSON(ctx, http.MethodGet, u, nil, hdr, v)
+	return h, err
+}
+
+// httpError is an answer other than 200 OK.
+type httpError struct {
+	Method, URL string
+	Status      int
+	Body        string
+}
+
+func (e *httpError) Error() string {
+	return fmt.Sprintf("%s %s: HTTP %d: %s", e.Method, e.URL, e.Status, e.Body)
+}
+
+// doJSON sends a request (with a JSON body when body is not nil) and
+// decodes a 200 answer into v. It returns the raw body too (for parsers
+// that need it); a non-200 answer is an *httpError.
+func (r *syncRun) doJSON(ctx context.Context, method, u string, body []byte, hdr http.Header, v any) ([]byte, http.Header, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", crawl.UserAgent)
@@ -164,28 +212,30 @@ func (r *syncRun) getJSON(ctx context.Context, u string, hdr http.Header, v any)
 	}
 	resp, err := r.cfg.Client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", u, err)
+		return nil, nil, fmt.Errorf("%s %s: %w", method, u, err)
 	}
 	defer resp.Body.Close()
 	r.sum.Fetched++
-	body, err := io.ReadAll(io.LimitReader(resp.Body, crawl.DefaultMaxBody+1))
+	b, err := io.ReadAll(io.LimitReader(resp.Body, crawl.DefaultMaxBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", u, err)
+		return nil, nil, fmt.Errorf("%s %s: %w", method, u, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		msg := strings.TrimSpace(string(body))
+		msg := strings.ToValidUTF8(strings.TrimSpace(string(b)), "")
 		if len(msg) > 200 {
 			msg = msg[:200]
 		}
-		return nil, fmt.Errorf("GET %s: HTTP %d: %s", u, resp.StatusCode, msg)
+		return nil, resp.Header, &httpError{Method: method, URL: u, Status: resp.StatusCode, Body: msg}
 	}
-	if len(body) > crawl.DefaultMaxBody {
-		return nil, fmt.Errorf("GET %s: body over %d bytes", u, crawl.DefaultMaxBody)
+	if len(b) > crawl.DefaultMaxBody {
+		return nil, nil, fmt.Errorf("%s %s: body over %d bytes", method, u, crawl.DefaultMaxBody)
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return nil, fmt.Errorf("GET %s: malformed JSON: %w", u, err)
+	if v != nil {
+		if err := json.Unmarshal(b, v); err != nil {
+			return nil, nil, fmt.Errorf("%s %s: malformed JSON: %w", method, u, err)
+		}
 	}
-	return resp.Header, nil
+	return b, resp.Header, nil
 }
 
 // store saves one item and counts the outcome.
@@ -208,9 +258,11 @@ func (r *syncRun) store(ctx context.Context, in documents.Input) error {
 		r.sum.Unchanged++
 	case documents.Duplicate:
 		r.sum.Duplicates++
+	case documents.Deleted:
+		r.sum.DeletedByYou++
 	}
 	if r.report != nil {
-		return r.report(crawl.Progress{Fetched: r.sum.New + r.sum.Updated + r.sum.Unchanged + r.sum.Duplicates, Message: "sync " + r.sum.Site})
+		return r.report(crawl.Progress{Fetched: r.sum.New + r.sum.Updated + r.sum.Unchanged + r.sum.Duplicates + r.sum.DeletedByYou, Message: "sync " + r.sum.Site})
 	}
 	return nil
 }
@@ -223,7 +275,7 @@ func (r *syncRun) fail(u string, err error) {
 }
 
 func (r *syncRun) full() bool {
-	return r.sum.New+r.sum.Updated+r.sum.Unchanged+r.sum.Duplicates+r.sum.Failed >= r.cfg.MaxItems
+	return r.sum.New+r.sum.Updated+r.sum.Unchanged+r.sum.Duplicates+r.sum.DeletedByYou+r.sum.Failed >= r.cfg.MaxItems
 }
 
 func parseTime(s string) time.Time {
@@ -236,3 +288,11 @@ func parseTime(s string) time.Time {
 
 // ErrNotFound is returned when the account does not exist.
 var ErrNotFound = errors.New("account not found")
+
+// skip records an item left out on purpose, with the reason.
+func (r *syncRun) skip(u, reason string) {
+	r.sum.Skipped++
+	if len(r.sum.Errors) < 200 {
+		r.sum.Errors = append(r.sum.Errors, crawl.URLError{URL: u, Reason: reason})
+	}
+}

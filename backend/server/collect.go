@@ -15,7 +15,9 @@ import (
 
 // AddSourceBody adds a source and starts its first run.
 type AddSourceBody struct {
-	// URL is a site URL, a Medium profile or "medium:@handle" (crawled).
+	// URL is a site URL, a Medium profile or "medium:@handle" (crawled), or
+	// an account on dev.to, Hashnode, Mastodon, Bluesky or GitHub (read
+	// through its API); a WordPress site is read through its REST API.
 	URL string `json:"url,omitempty"`
 	// Path is an export archive, export folder or folder of notes (imported).
 	Path string `json:"path,omitempty"`
@@ -29,6 +31,11 @@ type AddSourceBody struct {
 type SourceRun struct {
 	Source documents.Source `json:"source"`
 	Job    jobs.Job         `json:"job"`
+}
+
+// RestoreBody names a deleted document by one of its URLs.
+type RestoreBody struct {
+	URL string `json:"url"`
 }
 
 // ExcludeBody excludes or includes a document.
@@ -47,7 +54,9 @@ func init() {
 		s.Handle(Route{Method: "GET", Path: "/api/v1/documents/{id}", Summary: "One document with its Markdown content", Tag: "collect", Response: documents.Document{}}, s.getDocument)
 		s.Handle(Route{Method: "GET", Path: "/api/v1/documents/{id}/versions", Summary: "Previous versions of a document", Tag: "collect", Response: []documents.Version{}}, s.documentVersions)
 		s.Handle(Route{Method: "PUT", Path: "/api/v1/documents/{id}/excluded", Summary: "Exclude a document from training and search, or include it again", Tag: "collect", Request: ExcludeBody{}, Response: documents.Document{}}, s.excludeDocument)
-		s.Handle(Route{Method: "DELETE", Path: "/api/v1/documents/{id}", Summary: "Delete a document", Tag: "collect"}, s.deleteDocument)
+		s.Handle(Route{Method: "DELETE", Path: "/api/v1/documents/{id}", Summary: "Delete a document (a tombstone keeps later crawls from storing it again)", Tag: "collect"}, s.deleteDocument)
+		s.Handle(Route{Method: "GET", Path: "/api/v1/documents/deleted", Summary: "Documents the user deleted (tombstones), most recent first", Tag: "collect", Response: []documents.Tombstone{}}, s.listDeleted)
+		s.Handle(Route{Method: "POST", Path: "/api/v1/documents/restore", Summary: "Restore a deleted document by one of its URLs", Tag: "collect", Request: RestoreBody{}, Response: documents.Result{}}, s.restoreDocument)
 	})
 }
 
@@ -293,9 +302,35 @@ func (s *Server) deleteDocument(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.app.Documents.Delete(r.Context(), id); err != nil {
+	if _, err := s.app.Documents.Delete(r.Context(), id); err != nil {
 		docError(w, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) listDeleted(w http.ResponseWriter, r *http.Request) {
+	ts, err := s.app.Documents.Tombstones(r.Context())
+	if err != nil {
+		docError(w, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, ts)
+}
+
+func (s *Server) restoreDocument(w http.ResponseWriter, r *http.Request) {
+	var b RestoreBody
+	if !DecodeJSON(w, r, &b) {
+		return
+	}
+	if strings.TrimSpace(b.URL) == "" {
+		WriteError(w, http.StatusBadRequest, fmt.Errorf("restore: url is required"))
+		return
+	}
+	res, err := s.app.Documents.Restore(r.Context(), b.URL)
+	if err != nil {
+		docError(w, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, res)
 }

@@ -137,6 +137,28 @@ func TestCollectAPI(t *testing.T) {
 	if code, _ := call(t, h, "DELETE", fmt.Sprintf("/api/v1/documents/%d", id), ""); code != http.StatusNoContent {
 		t.Fatalf("delete: %d", code)
 	}
+	// Deleted documents are listed and can be restored by URL.
+	code, body = call(t, h, "GET", "/api/v1/documents/deleted", "")
+	var tombs []documents.Tombstone
+	json.Unmarshal(body, &tombs)
+	if code != 200 || len(tombs) != 1 || tombs[0].Title != "Post b" {
+		t.Fatalf("deleted: %d %s", code, body)
+	}
+	if code, body := call(t, h, "POST", "/api/v1/documents/restore", `{"url":"https://nowhere.example/"}`); code != http.StatusNotFound {
+		t.Errorf("restore unknown URL: %d %s", code, body)
+	}
+	if code, body := call(t, h, "POST", "/api/v1/documents/restore", `{"url":" "}`); code != http.StatusBadRequest {
+		t.Errorf("restore without a URL: %d %s", code, body)
+	}
+	code, body = call(t, h, "POST", "/api/v1/documents/restore", `{"url":"`+tombs[0].URL+`"}`)
+	if code != 200 || !bytes.Contains(body, []byte(`"outcome":"new"`)) {
+		t.Fatalf("restore: %d %s", code, body)
+	}
+	code, body = call(t, h, "GET", "/api/v1/documents?q=post+b", "")
+	json.Unmarshal(body, &page)
+	if page.Total != 1 || !page.Documents[0].Excluded {
+		t.Fatalf("restored document (still excluded): %s", body)
+	}
 	if code, _ := call(t, h, "DELETE", fmt.Sprintf("/api/v1/sources/%d?documents=1", run.Source.ID), ""); code != http.StatusNoContent {
 		t.Fatalf("delete source: %d", code)
 	}

@@ -40,7 +40,7 @@ func init() {
 			var errs []error
 			for _, u := range args {
 				req.URL = u
-				res, err := runCollect(cmd, doppel.KindCrawl, "Crawl "+u, req)
+				res, err := runCollect(cmd, "Crawl "+u, req)
 				if res != nil {
 					results = append(results, *res)
 				}
@@ -73,7 +73,7 @@ func init() {
 			if _, err := os.Stat(p); err != nil {
 				return fmt.Errorf("import %s: %w", args[0], err)
 			}
-			res, err := runCollect(cmd, doppel.KindImport, "Import "+filepath.Base(p), doppel.ImportRequest{Path: p})
+			res, err := runCollect(cmd, "Import "+filepath.Base(p), doppel.ImportRequest{Path: p})
 			if g.json && res != nil {
 				if perr := printJSON(res); perr != nil {
 					return perr
@@ -86,14 +86,14 @@ func init() {
 
 // runCollect runs a crawl or import job in the foreground (progress on
 // stderr) and prints its summary on stdout unless --json.
-func runCollect(cmd *cobra.Command, kind, title string, payload any) (*doppel.RunResult, error) {
+func runCollect(cmd *cobra.Command, title string, payload any) (*doppel.RunResult, error) {
 	app, err := openApp(cmd.Context())
 	if err != nil {
 		return nil, err
 	}
 	defer app.Close()
 	p := newProgress()
-	done, runErr := app.Jobs.Execute(cmd.Context(), kind, title, payload, func(ev jobs.Progress) { _ = p.Report(ev) })
+	done, runErr := app.ExecuteCollect(cmd.Context(), title, payload, func(ev jobs.Progress) { _ = p.Report(ev) })
 	p.Done()
 	if done == nil || len(done.Result) == 0 {
 		return nil, runErr
@@ -113,7 +113,10 @@ func printRun(title string, r *doppel.RunResult) {
 	if c := r.Crawl; c != nil {
 		fmt.Printf("  pages fetched: %d (not modified: %d)%s\n", c.Fetched, c.NotModified, map[bool]string{true: ", resumed", false: ""}[c.Resumed])
 		fmt.Printf("  documents: %d new, %d updated, %d unchanged, %d duplicates\n", c.New, c.Updated, c.Unchanged, c.Duplicates)
-		fmt.Printf("  listing pages skipped: %d; skipped: %d; failed: %d; time: %s\n", c.Listings, c.Skipped, c.Failed, c.Elapsed)
+		if c.Method != "" {
+			fmt.Printf("  read with: %s\n", c.Method)
+		}
+		fmt.Printf("  listing pages skipped: %d; skipped: %d; skipped (deleted by you): %d; failed: %d; time: %s\n", c.Listings, c.Skipped, c.DeletedByYou, c.Failed, c.Elapsed)
 		if c.LimitReached {
 			fmt.Println("  stopped at the page limit (--max-pages)")
 		}
@@ -121,7 +124,7 @@ func printRun(title string, r *doppel.RunResult) {
 	}
 	if im := r.Import; im != nil {
 		fmt.Printf("  %s: %d files\n", im.Kind, im.Files)
-		fmt.Printf("  documents: %d new, %d updated, %d unchanged, %d duplicates; time: %s\n", im.New, im.Updated, im.Unchanged, im.Duplicates, im.Elapsed)
+		fmt.Printf("  documents: %d new, %d updated, %d unchanged, %d duplicates; skipped (deleted by you): %d; time: %s\n", im.New, im.Updated, im.Unchanged, im.Duplicates, im.DeletedByYou, im.Elapsed)
 		printErrors(len(im.Errors), func(i int) (string, string) { return im.Errors[i].File, im.Errors[i].Reason })
 	}
 	if r.Error != "" {
@@ -320,9 +323,66 @@ func init() {
 		})
 	}
 	docs.AddCommand(&cobra.Command{
-		Use: "rm ID...", Short: "Delete documents", Args: cobra.MinimumNArgs(1),
+		Use: "rm ID...", Short: "Delete documents (later crawls and imports will not store them again; `docs restore URL` undoes it)", Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return eachDoc(cmd, args, func(app *doppel.App, id int64) error { return app.Documents.Delete(cmd.Context(), id) })
+			return eachDoc(cmd, args, func(app *doppel.App, id int64) error {
+				_, err := app.Documents.Delete(cmd.Context(), id)
+				return err
+			})
+		},
+	})
+	docs.AddCommand(&cobra.Command{
+		Use: "deleted", Short: "List the documents you deleted (restorable with `docs restore URL`)", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			app, err := openApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer app.Close()
+			ts, err := app.Documents.Tombstones(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printJSON(ts)
+			}
+			if len(ts) == 0 {
+				fmt.Println("no deleted documents")
+				return nil
+			}
+			for _, t := range ts {
+				fmt.Printf("%s  %-10s %s\n      %s\n", t.DeletedAt, t.Platform, t.Title, t.URL)
+			}
+			return nil
+		},
+	})
+	docs.AddCommand(&cobra.Command{
+		Use: "restore URL...", Short: "Restore deleted documents by URL (canonical or alias)", Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			app, err := openApp(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer app.Close()
+			var out []documents.Result
+			for _, u := range args {
+				res, err := app.Documents.Restore(cmd.Context(), u)
+				if err != nil {
+					return err
+				}
+				out = append(out, res)
+				if !g.json {
+					if res.ID != 0 {
+						fmt.Printf("restored %s as document %d\n", u, res.ID)
+					} else {
+						fmt.Printf("restored %s: the next crawl of its source stores it again\n", u)
+					}
+				}
+			}
+			if g.json {
+				return printJSON(out)
+			}
+			return nil
 		},
 	})
 	command(docs)

@@ -61,7 +61,12 @@ test("crawl a site from the Sources page and read its documents", async () => {
   const result = card.getByTestId("last-result");
   await result.waitFor({ timeout: 30000 });
   assert.match(await result.innerText(), /2 new/);
-  await card.getByText("errors and skipped URLs").click();
+  // The errors count reads the same in the summary line and above the list.
+  const errorsSummary = card.locator("details > summary");
+  const label = await errorsSummary.innerText();
+  assert.match(label, /^\d+ errors?$/);
+  assert.ok((await result.innerText()).includes(` · ${label}`), `summary line says ${label}`);
+  await errorsSummary.click();
   await page.screenshot({ path: join(ROOT, "docs", "screenshots", "sources-browser.png") });
   assert.match(await card.innerText(), /disallowed by robots\.txt/);
 
@@ -81,6 +86,20 @@ test("crawl a site from the Sources page and read its documents", async () => {
   await view.getByText("excluded from training and search").waitFor();
   await table.locator("tr.excluded").first().waitFor();
   await page.screenshot({ path: join(ROOT, "docs", "screenshots", "documents-browser.png") });
+
+  // Delete, then undo: the document is back (still excluded).
+  page.once("dialog", (d) => void d.accept());
+  await view.getByRole("button", { name: "Delete" }).click();
+  const toast = page.getByRole("status").filter({ hasText: "Deleted “Hello from the e2e site”" });
+  await toast.waitFor();
+  await table.getByRole("button", { name: "Hello from the e2e site" }).waitFor({ state: "detached" });
+  await page.getByRole("checkbox", { name: "Deleted" }).check();
+  await page.getByRole("table", { name: "Deleted documents" }).getByText("Hello from the e2e site").waitFor();
+  await page.getByRole("checkbox", { name: "Deleted" }).uncheck();
+  await toast.getByRole("button", { name: "Undo" }).click();
+  await view.getByRole("heading", { name: "Hello from the e2e site" }).waitFor();
+  await view.getByText("excluded from training and search").waitFor();
+  await table.getByRole("button", { name: "Hello from the e2e site" }).waitFor();
   assert.deepEqual(h.pageErrors, []);
 });
 

@@ -23,12 +23,16 @@ export interface CrawlSummary {
   duplicates: number;
   not_modified: number;
   listing_pages_skipped: number;
+  /** Documents not stored because you deleted them. */
+  skipped_deleted: number;
   skipped: number;
   failed: number;
   errors: UrlError[];
   resumed: boolean;
   limit_reached: boolean;
   elapsed: string;
+  /** How the site was read when not by a plain crawl ("WordPress REST API"), or why the crawl was the fallback. */
+  method?: string;
 }
 
 export interface ImportSummary {
@@ -40,6 +44,8 @@ export interface ImportSummary {
   updated: number;
   unchanged: number;
   duplicates: number;
+  /** Documents not stored because you deleted them. */
+  skipped_deleted: number;
   errors: FileError[];
   elapsed: string;
 }
@@ -96,6 +102,24 @@ export interface Document extends DocumentSummary {
   has_raw: boolean;
 }
 
+/** A document you deleted: later crawls and imports skip its URLs and content. */
+export interface Tombstone {
+  id: number;
+  url: string;
+  urls: string[];
+  content_hash: string;
+  title: string;
+  platform: string;
+  source_id?: number;
+  deleted_at: string;
+}
+
+/** What storing (or restoring) a document did. */
+export interface UpsertResult {
+  id: number;
+  outcome: "new" | "updated" | "unchanged" | "duplicate" | "deleted";
+}
+
 export interface DocumentPage {
   documents: DocumentSummary[];
   total: number;
@@ -138,3 +162,5 @@ export const getDocument = (id: number) => request<Document>("GET", `/api/v1/doc
 export const setDocumentExcluded = (id: number, excluded: boolean) =>
   request<Document>("PUT", `/api/v1/documents/${id}/excluded`, { excluded });
 export const deleteDocument = (id: number) => request<void>("DELETE", `/api/v1/documents/${id}`);
+export const listDeletedDocuments = () => request<Tombstone[]>("GET", "/api/v1/documents/deleted");
+export const restoreDocument = (url: string) => request<UpsertResult>("POST", "/api/v1/documents/restore", { url });

@@ -2,12 +2,15 @@ import { useCallback, useEffect, useRef, useState, type ComponentType, type Reac
 import {
   deleteDocument,
   getDocument,
+  listDeletedDocuments,
   listDocuments,
+  restoreDocument,
   setDocumentExcluded,
   type Document,
   type DocumentPage,
   type DocumentQuery,
   type DocumentSummary,
+  type Tombstone,
 } from "../api";
 import { EmptyState } from "../components/EmptyState";
 import { ErrorBanner, errorText } from "../components/ErrorBanner";
@@ -67,7 +70,19 @@ function CitedPassage({ content, cited }: { content: string; cited: Cited }): Re
   );
 }
 
-function DocumentView({ id, cited, onChanged, onError }: { id: number; cited?: Cited; onChanged: () => void; onError: (e: string) => void }): ReactElement {
+function DocumentView({
+  id,
+  cited,
+  onChanged,
+  onDeleted,
+  onError,
+}: {
+  id: number;
+  cited?: Cited;
+  onChanged: () => void;
+  onDeleted: (d: Document) => void;
+  onError: (e: string) => void;
+}): ReactElement {
   const [doc, setDoc] = useState<Document | null>(null);
   useEffect(() => {
     setDoc(null);
@@ -85,9 +100,10 @@ function DocumentView({ id, cited, onChanged, onError }: { id: number; cited?: C
       })
       .catch((e: unknown) => onError(errorText(e)));
   const remove = () => {
-    if (!window.confirm(`Delete “${doc.title || doc.url}”? A re-crawl may fetch it again; exclude it to keep it out for good.`)) return;
+    if (!window.confirm(`Delete “${doc.title || doc.url}”? Later crawls and imports will not store it again; you can restore it under “Deleted”.`)) return;
     deleteDocument(doc.id)
       .then(() => {
+        onDeleted(doc);
         onChanged();
         navigate("documents");
       })
@@ -129,6 +145,45 @@ function DocumentView({ id, cited, onChanged, onError }: { id: number; cited?: C
   );
 }
 
+/** The documents you deleted, each restorable. */
+function DeletedList({ tick, onRestore, onError }: { tick: number; onRestore: (url: string) => void; onError: (e: string) => void }): ReactElement {
+  const [items, setItems] = useState<Tombstone[] | null>(null);
+  useEffect(() => {
+    listDeletedDocuments()
+      .then(setItems)
+      .catch((e: unknown) => onError(errorText(e)));
+  }, [tick, onError]);
+  if (items === null) return <p className="muted">Loading…</p>;
+  if (items.length === 0) return <p className="muted">No deleted documents.</p>;
+  return (
+    <table className="table" aria-label="Deleted documents">
+      <thead>
+        <tr>
+          <th>Title</th>
+          <th>Platform</th>
+          <th>Deleted</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((t) => (
+          <tr key={t.id}>
+            <td>
+              {t.title || t.url}
+              <div className="muted small">{t.url}</div>
+            </td>
+            <td>{t.platform}</td>
+            <td>{new Date(t.deleted_at).toLocaleString()}</td>
+            <td>
+              <button onClick={() => onRestore(t.url)}>Restore</button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export function DocumentsPage({ arg }: { arg: string }): ReactElement {
   const { open, source, cited } = parseArg(arg);
   const [q, setQ] = useState<DocumentQuery>({ sort: "published_at", desc: true, limit: PAGE_SIZE });
@@ -138,6 +193,28 @@ export function DocumentsPage({ arg }: { arg: string }): ReactElement {
   const [tick, setTick] = useState(0);
   const refresh = useCallback(() => setTick((t) => t + 1), []);
   const onError = useCallback((e: string) => setError(e), []);
+  const [showDeleted, setShowDeleted] = useState(false);
+  // The last deletion, undoable for a while.
+  const [undo, setUndo] = useState<{ url: string; title: string } | null>(null);
+  useEffect(() => {
+    if (!undo) return;
+    const t = setTimeout(() => setUndo(null), 15000);
+    return () => clearTimeout(t);
+  }, [undo]);
+  const onDeleted = useCallback((d: Document) => setUndo({ url: d.url, title: d.title || d.url }), []);
+  const restore = useCallback(
+    (url: string) => {
+      restoreDocument(url)
+        .then((r) => {
+          setUndo(null);
+          setShowDeleted(false);
+          refresh();
+          if (r.id > 0) navigate("documents", String(r.id));
+        })
+        .catch((e: unknown) => setError(errorText(e)));
+    },
+    [refresh],
+  );
 
   // Debounce the search box.
   useEffect(() => {
@@ -165,6 +242,11 @@ export function DocumentsPage({ arg }: { arg: string }): ReactElement {
   return (
     <section className="page documents-page">
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {undo && (
+        <div className="toast" role="status">
+          Deleted “{undo.title}”. <button onClick={() => restore(undo.url)}>Undo</button>
+        </div>
+      )}
       <div data-slot="index-status">
         <IndexStatus />
       </div>
@@ -193,8 +275,12 @@ export function DocumentsPage({ arg }: { arg: string }): ReactElement {
             source {source} ×
           </button>
         )}
+        <label className="small">
+          <input type="checkbox" checked={showDeleted} onChange={(e) => setShowDeleted(e.target.checked)} /> Deleted
+        </label>
       </div>
-      <div className={open ? "split" : undefined}>
+      {showDeleted && <DeletedList tick={tick} onRestore={restore} onError={onError} />}
+      <div className={open ? "split" : undefined} hidden={showDeleted}>
         <div>
           {page === null && !error && <p className="muted">Loading…</p>}
           {page !== null && page.total === 0 && !filtered && (
@@ -250,7 +336,7 @@ export function DocumentsPage({ arg }: { arg: string }): ReactElement {
             </>
           )}
         </div>
-        {open !== undefined && <DocumentView id={open} cited={cited} onChanged={refresh} onError={onError} />}
+        {open !== undefined && <DocumentView id={open} cited={cited} onChanged={refresh} onDeleted={onDeleted} onError={onError} />}
       </div>
     </section>
   );

@@ -9,23 +9,36 @@ import { navigate } from "../router";
 
 const IMPORT_KINDS = new Set(["x_archive", "linkedin_export", "mastodon_outbox", "reddit_export", "folder"]);
 
-/** One line summing up a run: what was fetched and stored. */
-export function runSummary(r: RunResult): string {
-  if (r.crawl) {
-    const c = r.crawl;
-    return `${c.pages_fetched} pages fetched · ${c.new} new, ${c.updated} updated, ${c.unchanged + c.duplicates} unchanged · ${c.listing_pages_skipped} listing pages skipped · ${c.failed + c.skipped} errors`;
-  }
-  if (r.import) {
-    const i = r.import;
-    return `${i.files} files · ${i.new} new, ${i.updated} updated, ${i.unchanged + i.duplicates} unchanged · ${i.errors.length} errors`;
-  }
-  return r.error ? `stopped: ${r.error}` : "no result";
+/** "1 error", "2 errors": a count with its noun, plural-correct. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
-function runErrors(r: RunResult): { what: string; why: string }[] {
+/** The errors and skipped URLs of a run, as listed under it. */
+export function runErrors(r: RunResult): { what: string; why: string }[] {
   if (r.crawl) return r.crawl.errors.map((e) => ({ what: e.url, why: e.reason }));
   if (r.import) return r.import.errors.map((e) => ({ what: e.file, why: e.reason }));
   return [];
+}
+
+/** The label of a run's errors: the same in the summary line and above the list. */
+export function errorsLabel(r: RunResult): string {
+  return plural(runErrors(r).length, "error");
+}
+
+/** One line summing up a run: what was fetched and stored. */
+export function runSummary(r: RunResult): string {
+  const deleted = (n: number) => (n > 0 ? ` · ${n} skipped (deleted by you)` : "");
+  if (r.crawl) {
+    const c = r.crawl;
+    const via = c.method ? ` · via ${c.method}` : "";
+    return `${plural(c.pages_fetched, "page")} fetched · ${c.new} new, ${c.updated} updated, ${c.unchanged + c.duplicates} unchanged${deleted(c.skipped_deleted ?? 0)} · ${plural(c.listing_pages_skipped, "listing page")} skipped · ${errorsLabel(r)}${via}`;
+  }
+  if (r.import) {
+    const i = r.import;
+    return `${plural(i.files, "file")} · ${i.new} new, ${i.updated} updated, ${i.unchanged + i.duplicates} unchanged${deleted(i.skipped_deleted ?? 0)} · ${errorsLabel(r)}`;
+  }
+  return r.error ? `stopped: ${r.error}` : "no result";
 }
 
 function SourceCard({ source, job, onChanged, onError }: { source: Source; job?: Job; onChanged: () => void; onError: (e: string) => void }): ReactElement {
@@ -70,9 +83,9 @@ function SourceCard({ source, job, onChanged, onError }: { source: Source; job?:
           {result.error && <div className="error-text">{result.error}</div>}
         </div>
       )}
-      {!running && errs.length > 0 && (
+      {!running && result && errs.length > 0 && (
         <details className="small">
-          <summary>{errs.length} errors and skipped URLs</summary>
+          <summary>{errorsLabel(result)}</summary>
           <ul className="errors">
             {errs.map((e, i) => (
               <li key={i}>
@@ -131,10 +144,10 @@ export function SourcesPage(): ReactElement {
 
   return (
     <section className="page">
-      <p className="muted">Where your writing comes from: your blog or site, a Medium, dev.to, Mastodon, Bluesky or GitHub account, an export archive or a folder of notes.</p>
+      <p className="muted">Where your writing comes from: your blog or site, a Medium, dev.to, Hashnode, Mastodon, Bluesky or GitHub account (WordPress sites are read through their REST API), an export archive or a folder of notes.</p>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       <form className="row" onSubmit={submit({ url: url.trim() })} aria-label="Add a site">
-        <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://your.blog, medium.com/@you, dev.to/you, @you@mastodon.social, bsky.app/profile/you, github.com/you" aria-label="Site URL" />
+        <input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://your.blog, medium.com/@you, dev.to/you, you.hashnode.dev, @you@mastodon.social, bsky.app/profile/you, github.com/you" aria-label="Site URL" />
         <button type="submit" disabled={busy || !url.trim()}>
           Crawl site
         </button>
