@@ -195,3 +195,30 @@ def test_bad_config_exits_2_with_error_event(work, tmp_path):
     p = start(str(bad))
     evs = events_of(p)
     assert p.returncode == 2 and evs[-1]["event"] == "error" and evs[-1]["kind"] == "config"
+
+
+def test_sft_then_dpo_on_preference_pairs(work):
+    """The optional DPO stage runs after SFT on a preference export
+    (prompt/chosen/rejected; chosen = the author's text) and reports its
+    steps under phase "dpo", continuing the step count."""
+    pref = work / "pref"
+    pref.mkdir(exist_ok=True)
+    rows = []
+    for line in open(os.path.join(FIXTURE, "train.jsonl"), encoding="utf-8").read().splitlines()[:6]:
+        msgs = json.loads(line)["messages"]
+        rows.append({"prompt": [m for m in msgs if m["role"] == "user"][-1]["content"],
+                     "chosen": msgs[-1]["content"],
+                     "rejected": "As an AI language model, I cannot share personal opinions on this topic."})
+    (pref / "train.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    p = start(config(work, "run-dpo", max_steps=4, merge=False, save_steps=100,
+                     dpo={"dataset_dir": str(pref), "max_steps": 3, "beta": 0.1, "learning_rate": 1e-4}))
+    evs = events_of(p)
+    assert p.returncode == 0, p.stderr.read()[-3000:]
+    phases = [e["phase"] for e in evs if e["event"] == "phase"]
+    assert "dpo" in phases and phases.index("dpo") < phases.index("saving"), phases
+    sft = [s for s in steps(evs) if s["phase"] == "sft"]
+    dpo = [s for s in steps(evs) if s["phase"] == "dpo"]
+    assert [s["step"] for s in sft] == [1, 2, 3, 4]
+    assert [s["step"] for s in dpo] == [5, 6, 7], [s["step"] for s in dpo]
+    assert all(s["loss"] is not None and math.isfinite(s["loss"]) for s in dpo)
+    assert evs[-1]["event"] == "done" and os.path.isdir(evs[-1]["adapter_dir"])
