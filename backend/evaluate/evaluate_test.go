@@ -162,9 +162,10 @@ func TestEvaluateCandidateBaseAndAccepted(t *testing.T) {
 }
 
 // TestEvaluateResumesAfterCancel stops an evaluation after its first answer
-// and runs it again: the stored answer is kept, not asked again.
+// and runs it again: the stored answer is kept, not asked again. No
+// embedding model is set, so the catalog's installed one measures similarity.
 func TestEvaluateResumesAfterCancel(t *testing.T) {
-	a := app(t)
+	a := testenv.AppWithOllama(t)
 	ctx := context.Background()
 	name := fmt.Sprintf("evalresume%d:v1", time.Now().UnixNano()%1_000_000)
 	candidate(t, a, name, fixtureExport)
@@ -214,6 +215,11 @@ func TestEvaluateResumesAfterCancel(t *testing.T) {
 	}
 	if done.Status != "succeeded" || total != 6 {
 		t.Fatalf("after resume: %s with %d answers", done.Status, total)
+	}
+	for _, sc := range done.Scores {
+		if sc.Similarity == nil {
+			t.Fatalf("%s: similarity not measured with the catalog's embedding model: %v", sc.Role, sc.Notes)
+		}
 	}
 }
 

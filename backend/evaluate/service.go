@@ -27,6 +27,7 @@ import (
 	"github.com/doppelhq/doppel/backend/settings"
 	"github.com/doppelhq/doppel/backend/store"
 	"github.com/doppelhq/doppel/backend/train"
+	"github.com/doppelhq/doppel/models"
 )
 
 // KindEvaluate is the job kind of an evaluation (payload: {"evaluation_id": N}).
@@ -297,14 +298,11 @@ func (s *Service) Run(ctx context.Context, id int64, report func(jobs.Progress) 
 	if err != nil {
 		return fail(err)
 	}
-	embedModel := ""
-	if s.Settings != nil {
-		embedModel, _ = s.Settings.Get(ctx, settings.EmbedModel)
-	}
+	embedModel := s.embedModel(ctx, client)
 	var refVecs [][]float32
 	if embedModel == "" {
 		for _, c := range cs {
-			c.notes = append(c.notes, "similarity not measured: no embedding model is set (Settings)")
+			c.notes = append(c.notes, "similarity not measured: no embedding model is set in Settings or installed from the catalog")
 		}
 	} else if s.Embedder != nil {
 		refs := make([]string, len(samples))
@@ -383,6 +381,26 @@ func (s *Service) Run(ctx context.Context, id int64, report func(jobs.Progress) 
 		return fail(err)
 	}
 	return finish("succeeded", nil)
+}
+
+// embedModel is the embedding model of Settings, else the first catalog
+// embedding model installed in Ollama, else "".
+func (s *Service) embedModel(ctx context.Context, c *api.Client) string {
+	if s.Settings != nil {
+		if m, _ := s.Settings.Get(ctx, settings.EmbedModel); m != "" {
+			return m
+		}
+	}
+	cat, err := models.Catalog()
+	if err != nil {
+		return ""
+	}
+	for _, e := range cat {
+		if e.Kind == "embedding" && checkModel(ctx, c, e.Name) == nil {
+			return e.Name
+		}
+	}
+	return ""
 }
 
 func nonEmpty(s string) string {

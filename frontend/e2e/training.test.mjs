@@ -62,8 +62,8 @@ test("start a run on the Training page and see its live loss chart", { timeout: 
   const scores = page.getByRole("table", { name: "Scores side by side" });
   await scores.waitFor();
   const head = await scores.locator("thead").innerText();
-  assert.match(head, /Candidate[\s\S]*e2etrain\d+:v1/);
-  assert.match(head, /Base[\s\S]*smollm2:135m/);
+  assert.match(head, /Candidate[\s\S]*e2etrain\d+:v1/i);
+  assert.match(head, /Base[\s\S]*smollm2:135m/i);
   for (const role of ["candidate", "base"]) {
     const loss = await scores.locator(`[data-metric="loss"][data-role="${role}"]`).innerText();
     assert.match(loss, /^\d+\.\d{3}$/, `${role} loss ${loss}`);
