@@ -21,6 +21,11 @@ type Service struct {
 	db *sql.DB
 	// client returns the Ollama client for the model generators.
 	client func(ctx context.Context) (Chatter, error)
+	// DefaultTokenizer is the Ollama model whose tokenizer counts the tokens
+	// of model-generated versions when the build names none (the training
+	// default base); "" keeps the estimate.
+	DefaultTokenizer string
+	tokenizers       sync.Map // model name -> TokenCounter
 }
 
 // New returns a Service over db; client is called only by model generators.
@@ -234,7 +239,17 @@ func (s *Service) Build(ctx context.Context, cfg BuildConfig, jobID int64, repor
 	if lang == "" {
 		rec.Filters.Language = "any"
 	}
-	res, err := s.saveBuild(ctx, rec, docs, cands, dropped, jobID, buildID)
+	tokName := cfg.Tokenizer
+	if tokName == "" && persist {
+		tokName = s.DefaultTokenizer
+	}
+	if tokName != "" && tokName != "none" {
+		if err := report(Progress{Done: total, Total: total, Message: "counting tokens with the " + tokName + " tokenizer"}); err != nil {
+			return nil, err
+		}
+	}
+	tc, tokNote := s.tokenCounter(ctx, tokName)
+	res, err := s.saveBuild(ctx, rec, docs, cands, dropped, jobID, buildID, tc, tokNote)
 	if err != nil {
 		return nil, err
 	}
@@ -383,7 +398,8 @@ func (sm *Sample) computeHash() {
 	sm.TokensEstimated = true
 }
 
-func (s *Service) saveBuild(ctx context.Context, cfg BuildConfig, docs []Document, cands []Candidate, dropped map[string]int, jobID, buildID int64) (*BuildResult, error) {
+func (s *Service) saveBuild(ctx context.Context, cfg BuildConfig, docs []Document, cands []Candidate, dropped map[string]int, jobID, buildID int64,
+	tc TokenCounter, tokNote string) (*BuildResult, error) {
 	var ids []int64
 	seen := map[int64]bool{}
 	for _, c := range cands {
@@ -401,6 +417,18 @@ func (s *Service) saveBuild(ctx context.Context, cfg BuildConfig, docs []Documen
 		sm.computeHash()
 		samples[i] = sm
 	}
+	tokenizer := ""
+	if tc != nil {
+		if err := countTokens(ctx, tc, samples); err != nil {
+			// The estimate stays, labelled, with the reason.
+			for i := range samples {
+				samples[i].computeHash()
+			}
+			tokNote = err.Error()
+		} else {
+			tokenizer = tc.Name()
+		}
+	}
 	cfgJSON, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("encode dataset config: %w", err)
@@ -412,7 +440,7 @@ func (s *Service) saveBuild(ctx context.Context, cfg BuildConfig, docs []Documen
 		}
 	}
 	v := newVersion{Parent: "", Kind: cfg.Kind(), Generator: cfg.Generator, Model: cfg.Model, Config: cfgJSON, Note: "build",
-		JobID: jobID, Dropped: dropped, Samples: samples, Docs: docRows}
+		JobID: jobID, Dropped: dropped, Samples: samples, Docs: docRows, Tokenizer: tokenizer, TokenizerNote: tokNote}
 	id, existed, err := s.storeVersion(ctx, v)
 	if err != nil {
 		return nil, err
@@ -445,6 +473,9 @@ type newVersion struct {
 	Dropped                        map[string]int
 	Samples                        []Sample
 	Docs                           []versionDoc
+	// Tokenizer names what counted the tokens ("" = the estimate), and
+	// TokenizerNote says why a requested tokenizer was not used.
+	Tokenizer, TokenizerNote string
 }
 
 // versionID hashes the config and the samples with their split and status.
@@ -474,6 +505,10 @@ func (s *Service) storeVersion(ctx context.Context, v newVersion) (string, bool,
 		return id, true, nil
 	}
 	stats := computeStats(v.Samples, v.Dropped)
+	if !stats.TokensEstimated {
+		stats.Tokenizer = v.Tokenizer
+	}
+	stats.TokenizerNote = v.TokenizerNote
 	statsJSON, _ := json.Marshal(stats)
 	var parent, job any
 	if v.Parent != "" {
@@ -488,7 +523,10 @@ func (s *Service) storeVersion(ctx context.Context, v newVersion) (string, bool,
 		return "", false, fmt.Errorf("store dataset version %s: %w", short(id), err)
 	}
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO dataset_samples(hash, kind, document_id, source_id, doc_kind, platform, doc_title, system, instruction, input, output, rejected, chars, tokens, tokens_estimated, edited_from)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(hash) DO UPDATE SET hash=excluded.hash RETURNING id`)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(hash) DO UPDATE SET
+			tokens = CASE WHEN dataset_samples.tokens_estimated = 1 AND excluded.tokens_estimated = 0 THEN excluded.tokens ELSE dataset_samples.tokens END,
+			tokens_estimated = min(dataset_samples.tokens_estimated, excluded.tokens_estimated)
+		RETURNING id`)
 	if err != nil {
 		return "", false, fmt.Errorf("store samples: %w", err)
 	}

@@ -79,6 +79,11 @@ type BuildConfig struct {
 	Filters Filters `json:"filters"`
 	// Prompts are the generator's prompts (filled with defaults and recorded).
 	Prompts Prompts `json:"prompts"`
+	// Tokenizer names the Ollama model whose tokenizer counts the samples'
+	// tokens (normally the base model you will train). "" = the service's
+	// default base for the model generators and the chars/4 estimate for the
+	// heuristic one (which needs no Ollama); "none" = the estimate.
+	Tokenizer string `json:"tokenizer,omitempty"`
 	// Concurrency bounds parallel model calls (0 = OLLAMA_NUM_PARALLEL + 1).
 	// Not part of the build key: it does not change the output.
 	Concurrency int `json:"-"`

@@ -42,6 +42,10 @@ func newFake(t *testing.T, replies ...fakeReply) *fakeOllama {
 			w.Write([]byte(`{"version":"0.17.4"}`))
 			return
 		}
+		if r.URL.Path != "/api/chat" {
+			http.Error(w, `{"error":"model not found"}`, http.StatusNotFound)
+			return
+		}
 		var req api.ChatRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			http.Error(w, err.Error(), 400)

@@ -99,6 +99,11 @@ func TestDatasetRoutes(t *testing.T) {
 		t.Fatalf("build result %+v", res)
 	}
 	v := res.Version[:10]
+	code, body = call(t, srv, "GET", "/api/v1/datasets/"+v, "")
+	var built dataset.Version
+	if json.Unmarshal(body, &built); code != 200 || built.JobID != j.ID {
+		t.Fatalf("version of job %d: %d %s", j.ID, code, body)
+	}
 
 	code, body = call(t, srv, "GET", "/api/v1/datasets/"+v+"/samples?split=train&limit=1", "")
 	var page dataset.SamplePage

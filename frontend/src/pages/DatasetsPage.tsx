@@ -6,6 +6,7 @@ import {
   isActive,
   listDatasets,
   listModels,
+  tokensLabel,
   type BuildResult,
   type DatasetVersion,
   type ExportFormat,
@@ -366,13 +367,22 @@ export function DatasetsPage({ arg }: { arg: string }): ReactElement {
                 </dd>
                 <dt>Tokens</dt>
                 <dd>
-                  {st.tokens.toLocaleString()} {st.tokens_estimated && <span className="muted small">(estimate: characters ÷ 4)</span>}
+                  {st.tokens.toLocaleString()}{" "}
+                  <span className="muted small" data-testid="tokens-label">
+                    ({tokensLabel(st)})
+                  </span>
                 </dd>
                 <dt>Generator</dt>
                 <dd>
                   {current.generator}
                   {current.model && ` with ${current.model}`}
                 </dd>
+                {current.job_id !== undefined && current.job_id > 0 && (
+                  <>
+                    <dt>Built by</dt>
+                    <dd data-testid="version-job">job {current.job_id}</dd>
+                  </>
+                )}
               </dl>
               <div className="cols">
                 <Counts title="By kind" counts={st.by_kind} />
