@@ -67,26 +67,28 @@ func (s *Service) Build(ctx context.Context, cfg BuildConfig, jobID int64, repor
 		return nil, err
 	}
 	dropped := map[string]int{}
-	type work struct {
-		doc *Document
-		ex  Extract
-	}
 	var items []work
-	for i := range docs {
-		// Extract from a cleaned copy; docs keeps the stored content hash.
-		clean := docs[i]
-		var n int
-		clean.Content, n = StripBoilerplate(clean.Content, cfg.Filters.Boilerplate)
-		if n > 0 {
-			dropped[StrippedLines] += n
+	if cfg.From != "" {
+		if items, err = s.fromVersion(ctx, &cfg, docs, dropped); err != nil {
+			return nil, err
 		}
-		exs := Extracts(clean)
-		if len(exs) == 0 {
-			dropped[DropEmptyDocument]++
-			continue
-		}
-		for _, ex := range exs {
-			items = append(items, work{&docs[i], ex})
+	} else {
+		for i := range docs {
+			// Extract from a cleaned copy; docs keeps the stored content hash.
+			clean := docs[i]
+			var n int
+			clean.Content, n = StripBoilerplate(clean.Content, cfg.Filters.Boilerplate)
+			if n > 0 {
+				dropped[StrippedLines] += n
+			}
+			exs := Extracts(clean)
+			if len(exs) == 0 {
+				dropped[DropEmptyDocument]++
+				continue
+			}
+			for _, ex := range exs {
+				items = append(items, work{&docs[i], ex})
+			}
 		}
 	}
 	if len(items) == 0 {
@@ -258,6 +260,56 @@ func (s *Service) Build(ctx context.Context, cfg BuildConfig, jobID int64, repor
 		return nil, err
 	}
 	return res, nil
+}
+
+// fromVersion makes the work of a preference build from an instruct
+// version: each of its samples (not rejected, document still there) is an
+// extract with its instruction; the answer is the extract.
+func (s *Service) fromVersion(ctx context.Context, cfg *BuildConfig, docs []Document, dropped map[string]int) ([]work, error) {
+	src, err := s.Version(ctx, cfg.From)
+	if err != nil {
+		return nil, err
+	}
+	var srcCfg BuildConfig
+	if err := json.Unmarshal(src.Config, &srcCfg); err != nil {
+		return nil, fmt.Errorf("version %s: bad config: %w", short(src.ID), err)
+	}
+	if src.Kind != KindInstruct || srcCfg.PairsPerChunk > 1 {
+		return nil, fmt.Errorf("version %s (%s, %s): --from needs an instruct version whose answers are the author's text (heuristic, or llm with one pair per extract)",
+			short(src.ID), src.Kind, src.Generator)
+	}
+	cfg.From = src.ID
+	samples, err := s.allSamples(ctx, src.ID)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]int, len(docs))
+	for i := range docs {
+		byID[docs[i].ID] = i
+	}
+	var items []work
+	for i, sm := range samples {
+		if sm.Status == "rejected" {
+			dropped[DropRejectedInSource]++
+			continue
+		}
+		di, ok := byID[sm.DocumentID]
+		if !ok {
+			dropped[DropDocumentGone]++
+			continue
+		}
+		items = append(items, work{&docs[di], Extract{DocumentID: sm.DocumentID, Index: i, First: true, Text: sm.Output, Instruction: sm.Instruction}})
+	}
+	if len(items) == 0 {
+		return nil, fmt.Errorf("version %s has no samples to build preference pairs from", short(src.ID))
+	}
+	return items, nil
+}
+
+// work is one extract to generate from, with its document.
+type work struct {
+	doc *Document
+	ex  Extract
 }
 
 func short(id string) string {

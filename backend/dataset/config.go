@@ -34,6 +34,10 @@ const (
 	DropIncomplete    = "incomplete_sentences"
 	DropNoInstruction = "no_instruction"
 	DropEmptyDocument = "empty_document"
+	// A preference build from a version skips the samples rejected there
+	// and those whose document is now excluded or deleted.
+	DropRejectedInSource = "rejected_in_source"
+	DropDocumentGone     = "document_gone"
 	// StrippedLines counts boilerplate lines cut from documents before
 	// extraction (lines, not samples).
 	StrippedLines = "boilerplate_lines_stripped"
@@ -84,6 +88,11 @@ type BuildConfig struct {
 	// default base for the model generators and the chars/4 estimate for the
 	// heuristic one (which needs no Ollama); "none" = the estimate.
 	Tokenizer string `json:"tokenizer,omitempty"`
+	// From is an instruct version whose instructions the preference
+	// generator answers (instead of heuristic ones); its answers must be the
+	// author's text (heuristic, or llm with one pair per extract). Recorded
+	// as the full version id.
+	From string `json:"from,omitempty"`
 	// Concurrency bounds parallel model calls (0 = OLLAMA_NUM_PARALLEL + 1).
 	// Not part of the build key: it does not change the output.
 	Concurrency int `json:"-"`
@@ -116,6 +125,9 @@ func (c *BuildConfig) Normalize() error {
 		}
 	default:
 		return fmt.Errorf("unknown generator %q (want heuristic, llm or preference)", c.Generator)
+	}
+	if c.From != "" && c.Generator != GenPreference {
+		return fmt.Errorf("--from VERSION works with the preference generator, not %s", c.Generator)
 	}
 	if c.PairsPerChunk == 0 {
 		c.PairsPerChunk = 1

@@ -62,6 +62,8 @@ func TestDatasetRoutes(t *testing.T) {
 		{"POST", "/api/v1/datasets/build", `{"generator":"magic"}`, 400},
 		{"POST", "/api/v1/datasets/build", `{"generator":"llm"}`, 400},
 		{"POST", "/api/v1/datasets/build", `{"nope":1}`, 400},
+		{"POST", "/api/v1/datasets/build", `{"generator":"preference","model":"m","from":"ffffffff"}`, 400},
+		{"POST", "/api/v1/datasets/build", `{"generator":"llm","model":"m","from":"ffffffff"}`, 400},
 		{"POST", "/api/v1/datasets/build", `[`, 400},
 		{"GET", "/api/v1/datasets/ffffffff", "", 404},
 		{"GET", "/api/v1/datasets/zz", "", 404},

@@ -94,6 +94,10 @@ export interface DatasetBuildBody {
   test_ratio?: number;
   seed?: number;
   language?: string;
+  /** preference only: an instruct version whose instructions the model answers */
+  from?: string;
+  /** Ollama model whose tokenizer counts tokens ("none" = estimate) */
+  tokenizer?: string;
 }
 
 export interface ExportResult {
