@@ -150,6 +150,8 @@ type benchRun struct {
 	// busy is the time Ollama reports spending on the run's prompts and
 	// replies; busy/dur is how well the client kept it working.
 	busy, dur time.Duration
+	// attempts counts the pipeline's extracts by calls made and outcome.
+	attempts map[string]int
 }
 
 func (r benchRun) perMin(n int) float64 { return float64(n) / r.dur.Minutes() }
@@ -266,7 +268,7 @@ func BenchmarkLLMThroughput(b *testing.B) {
 		}
 		close(next)
 		wg.Wait()
-		return benchRun{int(calls.Load()), int(pairs.Load()), int(tokens.Load()), time.Duration(busy.Load()), time.Since(t0)}
+		return benchRun{calls: int(calls.Load()), pairs: int(pairs.Load()), tokens: int(tokens.Load()), busy: time.Duration(busy.Load()), dur: time.Since(t0)}
 	}
 	pipeline := func() (benchRun, *BuildResult) {
 		st := openStore(b)
@@ -285,14 +287,17 @@ func BenchmarkLLMThroughput(b *testing.B) {
 		// Pairs the generator kept (before the dataset filters, which the
 		// bare loop does not run).
 		var js []string
-		rows, err := st.DB.Query(`SELECT result FROM dataset_build_extracts`)
+		attempts := map[string]int{} // "attempts/state" -> extracts
+		rows, err := st.DB.Query(`SELECT result, attempts, state FROM dataset_build_extracts`)
 		if err != nil {
 			b.Fatal(err)
 		}
 		for rows.Next() {
-			var r string
-			rows.Scan(&r)
+			var r, state string
+			var a int
+			rows.Scan(&r, &a, &state)
 			js = append(js, r)
+			attempts[fmt.Sprintf("%d calls/%s", a, state)]++
 		}
 		rows.Close()
 		for _, r := range js {
@@ -300,6 +305,7 @@ func BenchmarkLLMThroughput(b *testing.B) {
 			json.Unmarshal([]byte(r), &o)
 			run.pairs += len(o.Pairs)
 		}
+		run.attempts = attempts
 		if v, err := s.Version(ctx, res.Version); err != nil || v.Stats.Tokenizer != model {
 			b.Fatalf("version tokens not counted with the %s tokenizer: %v %+v", model, err, v)
 		}
@@ -329,7 +335,7 @@ func BenchmarkLLMThroughput(b *testing.B) {
 			pairR = append(pairR, pr.perMin(pr.pairs)/br.perMin(br.pairs))
 			tokR = append(tokR, pr.perMin(pr.tokens)/br.perMin(br.tokens))
 			b.Logf("round %d  bare     %s", r+1, br)
-			b.Logf("round %d  pipeline %s (dropped %v)", r+1, pr, res.Dropped)
+			b.Logf("round %d  pipeline %s (dropped %v; extracts by calls: %v)", r+1, pr, res.Dropped, pr.attempts)
 			b.Logf("round %d  ratio: pairs/min %.3f  calls/min %.3f  tokens/min %.3f", r+1, pairR[r], callR[r], tokR[r])
 		}
 		for _, m := range []struct {
@@ -405,5 +411,38 @@ func BenchmarkExportBaseline50k(b *testing.B) {
 		rows.Close()
 		w.Flush()
 		f.Close()
+	}
+}
+
+// instantChat answers every chat at once, in process, with an instruction
+// derived from the extract: what remains of a build's time is the
+// pipeline's own work.
+type instantChat struct{}
+
+func (instantChat) Chat(_ context.Context, req *api.ChatRequest, fn api.ChatResponseFunc) error {
+	_, ex, _ := strings.Cut(req.Messages[len(req.Messages)-1].Content, "<extract>")
+	words := strings.Fields(ex)
+	ins, _ := json.Marshal(map[string][]string{"instructions": {"What do you think about " + strings.Join(words[:min(4, len(words))], " ") + ", and why?"}})
+	return fn(api.ChatResponse{Message: api.Message{Role: "assistant", Content: string(ins)}, Done: true, DoneReason: "stop"})
+}
+
+// BenchmarkLLMBuildOverhead is the llm pipeline's own cost per extract
+// (load, extract, schedule, check, store progress, filter, split, store the
+// version) with a model that answers instantly: the time the pipeline adds
+// to each model call when Ollama is not the bottleneck.
+func BenchmarkLLMBuildOverhead(b *testing.B) {
+	const n = 500
+	docs := volumeDocs(b, n)
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		st := openStore(b)
+		insertDocs(b, st.DB, docs)
+		s := New(st.DB, func(context.Context) (Chatter, error) { return instantChat{}, nil })
+		b.StartTimer()
+		t0 := time.Now()
+		if _, err := s.Build(context.Background(), BuildConfig{Generator: GenLLM, Model: "instant"}, 0, nil); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(time.Since(t0).Microseconds())/1000/n, "ms/extract")
 	}
 }

@@ -94,14 +94,20 @@ func (s *Service) Build(ctx context.Context, cfg BuildConfig, jobID int64, repor
 	if len(items) == 0 {
 		return nil, ErrNoDocuments
 	}
-	lang := cfg.Filters.Language
-	if lang == "" {
-		texts := make([]string, len(docs))
-		for i, d := range docs {
-			texts[i] = d.Content
+	// The documents' majority language is needed only by the filters after
+	// generation: detect it meanwhile, so the first model call is not delayed.
+	langCh := make(chan string, 1)
+	go func() {
+		lang := cfg.Filters.Language
+		if lang == "" {
+			texts := make([]string, len(docs))
+			for i, d := range docs {
+				texts[i] = d.Content
+			}
+			lang = MajorityLanguage(texts)
 		}
-		lang = MajorityLanguage(texts)
-	}
+		langCh <- lang
+	}()
 
 	var gen Generator = Heuristic{}
 	persist := cfg.Generator != GenHeuristic
@@ -119,6 +125,23 @@ func (s *Service) Build(ctx context.Context, cfg BuildConfig, jobID int64, repor
 			gen = &Preference{Client: c, Model: cfg.Model, Prompts: cfg.Prompts}
 		}
 	}
+
+	// The tokenizer loads (from Ollama) while the generator runs, so the
+	// model is not left idle waiting for it at the end.
+	tokName := cfg.Tokenizer
+	if tokName == "" && persist {
+		tokName = s.DefaultTokenizer
+	}
+	type tokResult struct {
+		tc   TokenCounter
+		note string
+	}
+	tokCh := make(chan tokResult, 1)
+	go func() {
+		tc, note := s.tokenCounter(ctx, tokName)
+		tokCh <- tokResult{tc, note}
+	}()
+	tok := func() (TokenCounter, string) { r := <-tokCh; return r.tc, r.note }
 
 	buildID, err := s.buildRow(ctx, cfg, docs)
 	if err != nil {
@@ -233,6 +256,7 @@ func (s *Service) Build(ctx context.Context, cfg BuildConfig, jobID int64, repor
 			cands = append(cands, Candidate{Doc: items[i].doc, Pair: p})
 		}
 	}
+	lang := <-langCh
 	for _, f := range cfg.Filters.Chain(lang) {
 		cands = f.Apply(cands, dropped)
 	}
@@ -241,16 +265,7 @@ func (s *Service) Build(ctx context.Context, cfg BuildConfig, jobID int64, repor
 	if lang == "" {
 		rec.Filters.Language = "any"
 	}
-	tokName := cfg.Tokenizer
-	if tokName == "" && persist {
-		tokName = s.DefaultTokenizer
-	}
-	if tokName != "" && tokName != "none" {
-		if err := report(Progress{Done: total, Total: total, Message: "counting tokens with the " + tokName + " tokenizer"}); err != nil {
-			return nil, err
-		}
-	}
-	tc, tokNote := s.tokenCounter(ctx, tokName)
+	tc, tokNote := tok()
 	res, err := s.saveBuild(ctx, rec, docs, cands, dropped, jobID, buildID, tc, tokNote)
 	if err != nil {
 		return nil, err
