@@ -334,9 +334,10 @@ func BenchmarkLLMThroughput(b *testing.B) {
 			callR = append(callR, pr.perMin(pr.calls)/br.perMin(br.calls))
 			pairR = append(pairR, pr.perMin(pr.pairs)/br.perMin(br.pairs))
 			tokR = append(tokR, pr.perMin(pr.tokens)/br.perMin(br.tokens))
-			b.Logf("round %d  bare     %s", r+1, br)
-			b.Logf("round %d  pipeline %s (dropped %v; extracts by calls: %v)", r+1, pr, res.Dropped, pr.attempts)
-			b.Logf("round %d  ratio: pairs/min %.3f  calls/min %.3f  tokens/min %.3f", r+1, pairR[r], callR[r], tokR[r])
+			// Printed as each round ends (b.Logf shows only at the end).
+			fmt.Fprintf(os.Stderr, "round %d  bare     %s\n", r+1, br)
+			fmt.Fprintf(os.Stderr, "round %d  pipeline %s (dropped %v; extracts by calls: %v)\n", r+1, pr, res.Dropped, pr.attempts)
+			fmt.Fprintf(os.Stderr, "round %d  ratio: pairs/min %.3f  calls/min %.3f  tokens/min %.3f\n", r+1, pairR[r], callR[r], tokR[r])
 		}
 		for _, m := range []struct {
 			name string
