@@ -204,6 +204,7 @@ func BenchmarkLLMThroughput(b *testing.B) {
 		return def
 	}
 	n, rounds := envInt("DOPPEL_BENCH_N", 12), envInt("DOPPEL_BENCH_ROUNDS", 4)
+	attempts := envInt("DOPPEL_BENCH_ATTEMPTS", 3) // the pipeline's calls per extract at most
 	conc := DefaultConcurrency()
 	ctx := context.Background()
 	docs := volumeDocs(b, n)
@@ -279,7 +280,7 @@ func BenchmarkLLMThroughput(b *testing.B) {
 		// tokenizer (loaded through Ollama in every run).
 		s.DefaultTokenizer = model
 		t0 := time.Now()
-		res, err := s.Build(ctx, BuildConfig{Generator: GenLLM, Model: model, Concurrency: conc}, 0, nil)
+		res, err := s.Build(ctx, BuildConfig{Generator: GenLLM, Model: model, Concurrency: conc, Attempts: attempts}, 0, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -353,7 +354,7 @@ func BenchmarkLLMThroughput(b *testing.B) {
 		b.ReportMetric(bareAll.busy.Seconds()/bareAll.dur.Seconds(), "bare_busy")
 		b.Logf("all      bare     %s", bareAll)
 		b.Logf("all      pipeline %s", pipeAll)
-		b.Logf("%d extracts, concurrency %d (OLLAMA_NUM_PARALLEL %d), %d rounds, model %s", n, conc, NumParallel(), rounds, model)
+		b.Logf("%d extracts, concurrency %d (OLLAMA_NUM_PARALLEL %d), %d rounds, model %s, at most %d calls per extract", n, conc, NumParallel(), rounds, model, attempts)
 	}
 }
 

@@ -120,7 +120,7 @@ func (s *Service) Build(ctx context.Context, cfg BuildConfig, jobID int64, repor
 			return nil, err
 		}
 		if cfg.Generator == GenLLM {
-			gen = &LLM{Client: c, Model: cfg.Model, Pairs: cfg.PairsPerChunk, Prompts: cfg.Prompts}
+			gen = &LLM{Client: c, Model: cfg.Model, Pairs: cfg.PairsPerChunk, Prompts: cfg.Prompts, Attempts: cfg.Attempts}
 		} else {
 			gen = &Preference{Client: c, Model: cfg.Model, Prompts: cfg.Prompts}
 		}

@@ -73,6 +73,10 @@ type BuildConfig struct {
 	// instruction); N > 1 asks for N pairs whose answers the model writes from
 	// the extract in the author's style.
 	PairsPerChunk int `json:"pairs_per_chunk"`
+	// Attempts is the most model calls per extract of the llm generator
+	// (default 3): retries follow invalid or truncated JSON, refusals and
+	// prompt echoes. 1 trades the pairs retries recover for throughput.
+	Attempts int `json:"attempts,omitempty"`
 	// TestRatio is the share of documents in the test split (0 = the
 	// default 0.1; negative = no test split).
 	TestRatio float64 `json:"test_ratio"`
@@ -125,6 +129,16 @@ func (c *BuildConfig) Normalize() error {
 		}
 	default:
 		return fmt.Errorf("unknown generator %q (want heuristic, llm or preference)", c.Generator)
+	}
+	if c.Generator == GenLLM {
+		if c.Attempts == 0 {
+			c.Attempts = 3
+		}
+		if c.Attempts < 1 || c.Attempts > 10 {
+			return fmt.Errorf("attempts %d: want 1..10", c.Attempts)
+		}
+	} else {
+		c.Attempts = 0
 	}
 	if c.From != "" && c.Generator != GenPreference {
 		return fmt.Errorf("--from VERSION works with the preference generator, not %s", c.Generator)

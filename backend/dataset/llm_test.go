@@ -406,3 +406,25 @@ func TestPreferenceFromVersion(t *testing.T) {
 		}
 	}
 }
+
+// Attempts bounds the calls per extract: 1 makes no retries.
+func TestLLMBuildAttempts(t *testing.T) {
+	for _, c := range []struct{ attempts, perExtract int }{{0, 3}, {1, 1}, {2, 2}} {
+		st := seedCorpus(t)
+		f := newFake(t, fakeReply{content: `{"instructions":`})
+		s := New(st.DB, func(context.Context) (Chatter, error) { return f.client(), nil })
+		res, err := s.Build(context.Background(), BuildConfig{Generator: GenLLM, Model: "fake", Attempts: c.attempts}, 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var extracts, calls int
+		st.DB.QueryRow(`SELECT count(*), sum(attempts) FROM dataset_build_extracts`).Scan(&extracts, &calls)
+		if extracts == 0 || calls != extracts*c.perExtract || int(f.calls.Load()) != calls || res.Dropped[DropInvalidJSON] != extracts {
+			t.Errorf("attempts %d: %d extracts, %d calls recorded, %d served; want %d per extract", c.attempts, extracts, calls, f.calls.Load(), c.perExtract)
+		}
+	}
+	bad := BuildConfig{Generator: GenLLM, Model: "fake", Attempts: 11}
+	if err := bad.Normalize(); err == nil {
+		t.Error("attempts 11 accepted")
+	}
+}

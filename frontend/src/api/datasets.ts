@@ -94,6 +94,8 @@ export interface DatasetBuildBody {
   test_ratio?: number;
   seed?: number;
   language?: string;
+  /** llm only: most model calls per extract (default 3) */
+  attempts?: number;
   /** preference only: an instruct version whose instructions the model answers */
   from?: string;
   /** Ollama model whose tokenizer counts tokens ("none" = estimate) */
