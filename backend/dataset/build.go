@@ -21,6 +21,11 @@ type Service struct {
 	db *sql.DB
 	// client returns the Ollama client for the model generators.
 	client func(ctx context.Context) (Chatter, error)
+	// DefaultTokenizer is the Ollama model whose tokenizer counts the tokens
+	// of model-generated versions when the build names none (the training
+	// default base); "" keeps the estimate.
+	DefaultTokenizer string
+	tokenizers       sync.Map // model name -> TokenCounter
 }
 
 // New returns a Service over db; client is called only by model generators.
@@ -62,39 +67,47 @@ func (s *Service) Build(ctx context.Context, cfg BuildConfig, jobID int64, repor
 		return nil, err
 	}
 	dropped := map[string]int{}
-	type work struct {
-		doc *Document
-		ex  Extract
-	}
 	var items []work
-	for i := range docs {
-		// Extract from a cleaned copy; docs keeps the stored content hash.
-		clean := docs[i]
-		var n int
-		clean.Content, n = StripBoilerplate(clean.Content, cfg.Filters.Boilerplate)
-		if n > 0 {
-			dropped[StrippedLines] += n
+	if cfg.From != "" {
+		if items, err = s.fromVersion(ctx, &cfg, docs, dropped); err != nil {
+			return nil, err
 		}
-		exs := Extracts(clean)
-		if len(exs) == 0 {
-			dropped[DropEmptyDocument]++
-			continue
-		}
-		for _, ex := range exs {
-			items = append(items, work{&docs[i], ex})
+	} else {
+		for i := range docs {
+			// Extract from a cleaned copy; docs keeps the stored content hash.
+			clean := docs[i]
+			var n int
+			clean.Content, n = StripBoilerplate(clean.Content, cfg.Filters.Boilerplate)
+			if n > 0 {
+				dropped[StrippedLines] += n
+			}
+			exs := Extracts(clean)
+			if len(exs) == 0 {
+				dropped[DropEmptyDocument]++
+				continue
+			}
+			for _, ex := range exs {
+				items = append(items, work{&docs[i], ex})
+			}
 		}
 	}
 	if len(items) == 0 {
 		return nil, ErrNoDocuments
 	}
-	lang := cfg.Filters.Language
-	if lang == "" {
-		texts := make([]string, len(docs))
-		for i, d := range docs {
-			texts[i] = d.Content
+	// The documents' majority language is needed only by the filters after
+	// generation: detect it meanwhile, so the first model call is not delayed.
+	langCh := make(chan string, 1)
+	go func() {
+		lang := cfg.Filters.Language
+		if lang == "" {
+			texts := make([]string, len(docs))
+			for i, d := range docs {
+				texts[i] = d.Content
+			}
+			lang = MajorityLanguage(texts)
 		}
-		lang = MajorityLanguage(texts)
-	}
+		langCh <- lang
+	}()
 
 	var gen Generator = Heuristic{}
 	persist := cfg.Generator != GenHeuristic
@@ -107,11 +120,28 @@ func (s *Service) Build(ctx context.Context, cfg BuildConfig, jobID int64, repor
 			return nil, err
 		}
 		if cfg.Generator == GenLLM {
-			gen = &LLM{Client: c, Model: cfg.Model, Pairs: cfg.PairsPerChunk, Prompts: cfg.Prompts}
+			gen = &LLM{Client: c, Model: cfg.Model, Pairs: cfg.PairsPerChunk, Prompts: cfg.Prompts, Attempts: cfg.Attempts}
 		} else {
 			gen = &Preference{Client: c, Model: cfg.Model, Prompts: cfg.Prompts}
 		}
 	}
+
+	// The tokenizer loads (from Ollama) while the generator runs, so the
+	// model is not left idle waiting for it at the end.
+	tokName := cfg.Tokenizer
+	if tokName == "" && persist {
+		tokName = s.DefaultTokenizer
+	}
+	type tokResult struct {
+		tc   TokenCounter
+		note string
+	}
+	tokCh := make(chan tokResult, 1)
+	go func() {
+		tc, note := s.tokenCounter(ctx, tokName)
+		tokCh <- tokResult{tc, note}
+	}()
+	tok := func() (TokenCounter, string) { r := <-tokCh; return r.tc, r.note }
 
 	buildID, err := s.buildRow(ctx, cfg, docs)
 	if err != nil {
@@ -226,6 +256,7 @@ func (s *Service) Build(ctx context.Context, cfg BuildConfig, jobID int64, repor
 			cands = append(cands, Candidate{Doc: items[i].doc, Pair: p})
 		}
 	}
+	lang := <-langCh
 	for _, f := range cfg.Filters.Chain(lang) {
 		cands = f.Apply(cands, dropped)
 	}
@@ -234,7 +265,8 @@ func (s *Service) Build(ctx context.Context, cfg BuildConfig, jobID int64, repor
 	if lang == "" {
 		rec.Filters.Language = "any"
 	}
-	res, err := s.saveBuild(ctx, rec, docs, cands, dropped, jobID, buildID)
+	tc, tokNote := tok()
+	res, err := s.saveBuild(ctx, rec, docs, cands, dropped, jobID, buildID, tc, tokNote)
 	if err != nil {
 		return nil, err
 	}
@@ -243,6 +275,56 @@ func (s *Service) Build(ctx context.Context, cfg BuildConfig, jobID int64, repor
 		return nil, err
 	}
 	return res, nil
+}
+
+// fromVersion makes the work of a preference build from an instruct
+// version: each of its samples (not rejected, document still there) is an
+// extract with its instruction; the answer is the extract.
+func (s *Service) fromVersion(ctx context.Context, cfg *BuildConfig, docs []Document, dropped map[string]int) ([]work, error) {
+	src, err := s.Version(ctx, cfg.From)
+	if err != nil {
+		return nil, err
+	}
+	var srcCfg BuildConfig
+	if err := json.Unmarshal(src.Config, &srcCfg); err != nil {
+		return nil, fmt.Errorf("version %s: bad config: %w", short(src.ID), err)
+	}
+	if src.Kind != KindInstruct || srcCfg.PairsPerChunk > 1 {
+		return nil, fmt.Errorf("version %s (%s, %s): --from needs an instruct version whose answers are the author's text (heuristic, or llm with one pair per extract)",
+			short(src.ID), src.Kind, src.Generator)
+	}
+	cfg.From = src.ID
+	samples, err := s.allSamples(ctx, src.ID)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]int, len(docs))
+	for i := range docs {
+		byID[docs[i].ID] = i
+	}
+	var items []work
+	for i, sm := range samples {
+		if sm.Status == "rejected" {
+			dropped[DropRejectedInSource]++
+			continue
+		}
+		di, ok := byID[sm.DocumentID]
+		if !ok {
+			dropped[DropDocumentGone]++
+			continue
+		}
+		items = append(items, work{&docs[di], Extract{DocumentID: sm.DocumentID, Index: i, First: true, Text: sm.Output, Instruction: sm.Instruction}})
+	}
+	if len(items) == 0 {
+		return nil, fmt.Errorf("version %s has no samples to build preference pairs from", short(src.ID))
+	}
+	return items, nil
+}
+
+// work is one extract to generate from, with its document.
+type work struct {
+	doc *Document
+	ex  Extract
 }
 
 func short(id string) string {
@@ -383,7 +465,8 @@ func (sm *Sample) computeHash() {
 	sm.TokensEstimated = true
 }
 
-func (s *Service) saveBuild(ctx context.Context, cfg BuildConfig, docs []Document, cands []Candidate, dropped map[string]int, jobID, buildID int64) (*BuildResult, error) {
+func (s *Service) saveBuild(ctx context.Context, cfg BuildConfig, docs []Document, cands []Candidate, dropped map[string]int, jobID, buildID int64,
+	tc TokenCounter, tokNote string) (*BuildResult, error) {
 	var ids []int64
 	seen := map[int64]bool{}
 	for _, c := range cands {
@@ -401,6 +484,18 @@ func (s *Service) saveBuild(ctx context.Context, cfg BuildConfig, docs []Documen
 		sm.computeHash()
 		samples[i] = sm
 	}
+	tokenizer := ""
+	if tc != nil {
+		if err := countTokens(ctx, tc, samples); err != nil {
+			// The estimate stays, labelled, with the reason.
+			for i := range samples {
+				samples[i].computeHash()
+			}
+			tokNote = err.Error()
+		} else {
+			tokenizer = tc.Name()
+		}
+	}
 	cfgJSON, err := json.Marshal(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("encode dataset config: %w", err)
@@ -412,7 +507,7 @@ func (s *Service) saveBuild(ctx context.Context, cfg BuildConfig, docs []Documen
 		}
 	}
 	v := newVersion{Parent: "", Kind: cfg.Kind(), Generator: cfg.Generator, Model: cfg.Model, Config: cfgJSON, Note: "build",
-		JobID: jobID, Dropped: dropped, Samples: samples, Docs: docRows}
+		JobID: jobID, Dropped: dropped, Samples: samples, Docs: docRows, Tokenizer: tokenizer, TokenizerNote: tokNote}
 	id, existed, err := s.storeVersion(ctx, v)
 	if err != nil {
 		return nil, err
@@ -445,6 +540,9 @@ type newVersion struct {
 	Dropped                        map[string]int
 	Samples                        []Sample
 	Docs                           []versionDoc
+	// Tokenizer names what counted the tokens ("" = the estimate), and
+	// TokenizerNote says why a requested tokenizer was not used.
+	Tokenizer, TokenizerNote string
 }
 
 // versionID hashes the config and the samples with their split and status.
@@ -474,6 +572,10 @@ func (s *Service) storeVersion(ctx context.Context, v newVersion) (string, bool,
 		return id, true, nil
 	}
 	stats := computeStats(v.Samples, v.Dropped)
+	if !stats.TokensEstimated {
+		stats.Tokenizer = v.Tokenizer
+	}
+	stats.TokenizerNote = v.TokenizerNote
 	statsJSON, _ := json.Marshal(stats)
 	var parent, job any
 	if v.Parent != "" {
@@ -488,7 +590,10 @@ func (s *Service) storeVersion(ctx context.Context, v newVersion) (string, bool,
 		return "", false, fmt.Errorf("store dataset version %s: %w", short(id), err)
 	}
 	ins, err := tx.PrepareContext(ctx, `INSERT INTO dataset_samples(hash, kind, document_id, source_id, doc_kind, platform, doc_title, system, instruction, input, output, rejected, chars, tokens, tokens_estimated, edited_from)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(hash) DO UPDATE SET hash=excluded.hash RETURNING id`)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(hash) DO UPDATE SET
+			tokens = CASE WHEN dataset_samples.tokens_estimated = 1 AND excluded.tokens_estimated = 0 THEN excluded.tokens ELSE dataset_samples.tokens END,
+			tokens_estimated = min(dataset_samples.tokens_estimated, excluded.tokens_estimated)
+		RETURNING id`)
 	if err != nil {
 		return "", false, fmt.Errorf("store samples: %w", err)
 	}

@@ -34,6 +34,10 @@ const (
 	DropIncomplete    = "incomplete_sentences"
 	DropNoInstruction = "no_instruction"
 	DropEmptyDocument = "empty_document"
+	// A preference build from a version skips the samples rejected there
+	// and those whose document is now excluded or deleted.
+	DropRejectedInSource = "rejected_in_source"
+	DropDocumentGone     = "document_gone"
 	// StrippedLines counts boilerplate lines cut from documents before
 	// extraction (lines, not samples).
 	StrippedLines = "boilerplate_lines_stripped"
@@ -69,6 +73,10 @@ type BuildConfig struct {
 	// instruction); N > 1 asks for N pairs whose answers the model writes from
 	// the extract in the author's style.
 	PairsPerChunk int `json:"pairs_per_chunk"`
+	// Attempts is the most model calls per extract of the llm generator
+	// (default 3): retries follow invalid or truncated JSON, refusals and
+	// prompt echoes. 1 trades the pairs retries recover for throughput.
+	Attempts int `json:"attempts,omitempty"`
 	// TestRatio is the share of documents in the test split (0 = the
 	// default 0.1; negative = no test split).
 	TestRatio float64 `json:"test_ratio"`
@@ -79,6 +87,16 @@ type BuildConfig struct {
 	Filters Filters `json:"filters"`
 	// Prompts are the generator's prompts (filled with defaults and recorded).
 	Prompts Prompts `json:"prompts"`
+	// Tokenizer names the Ollama model whose tokenizer counts the samples'
+	// tokens (normally the base model you will train). "" = the service's
+	// default base for the model generators and the chars/4 estimate for the
+	// heuristic one (which needs no Ollama); "none" = the estimate.
+	Tokenizer string `json:"tokenizer,omitempty"`
+	// From is an instruct version whose instructions the preference
+	// generator answers (instead of heuristic ones); its answers must be the
+	// author's text (heuristic, or llm with one pair per extract). Recorded
+	// as the full version id.
+	From string `json:"from,omitempty"`
 	// Concurrency bounds parallel model calls (0 = OLLAMA_NUM_PARALLEL + 1).
 	// Not part of the build key: it does not change the output.
 	Concurrency int `json:"-"`
@@ -111,6 +129,19 @@ func (c *BuildConfig) Normalize() error {
 		}
 	default:
 		return fmt.Errorf("unknown generator %q (want heuristic, llm or preference)", c.Generator)
+	}
+	if c.Generator == GenLLM {
+		if c.Attempts == 0 {
+			c.Attempts = 3
+		}
+		if c.Attempts < 1 || c.Attempts > 10 {
+			return fmt.Errorf("attempts %d: want 1..10", c.Attempts)
+		}
+	} else {
+		c.Attempts = 0
+	}
+	if c.From != "" && c.Generator != GenPreference {
+		return fmt.Errorf("--from VERSION works with the preference generator, not %s", c.Generator)
 	}
 	if c.PairsPerChunk == 0 {
 		c.PairsPerChunk = 1

@@ -246,11 +246,7 @@ func datasetCard(v *Version, res *ExportResult, docs []VersionDocument) string {
 	fmt.Fprintf(&b, "| created | %s |\n", v.CreatedAt.Format(time.RFC3339))
 	fmt.Fprintf(&b, "| train samples | %d |\n| test samples | %d |\n| rejected (not exported) | %d |\n", res.Train, res.Test, res.Rejected)
 	fmt.Fprintf(&b, "| documents | %d (split by document: none is on both sides) |\n", len(docs))
-	tok := "counted"
-	if v.Stats.TokensEstimated {
-		tok = "estimated as characters / 4"
-	}
-	fmt.Fprintf(&b, "| tokens | %d (%s) |\n\n", v.Stats.Tokens, tok)
+	fmt.Fprintf(&b, "| tokens | %d (%s) |\n\n", v.Stats.Tokens, strings.ReplaceAll(v.Stats.TokensLabel(), "|", "/"))
 	b.WriteString("## Dropped while building\n\n")
 	if len(v.Stats.Dropped) == 0 {
 		b.WriteString("Nothing was dropped.\n\n")

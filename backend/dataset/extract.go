@@ -72,13 +72,22 @@ type Extract struct {
 	// First is true for the first extract of its section.
 	First bool
 	Text  string
+	// Instruction is the instruction already written for this extract (a
+	// preference build from an instruct version); "" lets the generator
+	// write or derive one.
+	Instruction string
 }
 
 // Key identifies the extract across runs: the document, its position and
-// the hash of its text.
+// the hash of its text (and of its given instruction, if any).
 func (e Extract) Key() string {
 	h := sha256.Sum256([]byte(e.Text))
-	return fmt.Sprintf("%d:%d:%s", e.DocumentID, e.Index, hex.EncodeToString(h[:8]))
+	k := fmt.Sprintf("%d:%d:%s", e.DocumentID, e.Index, hex.EncodeToString(h[:8]))
+	if e.Instruction != "" {
+		hi := sha256.Sum256([]byte(e.Instruction))
+		k += ":" + hex.EncodeToString(hi[:8])
+	}
+	return k
 }
 
 // Section is a run of a Markdown document under one heading.

@@ -50,6 +50,11 @@ func slowOllama(t *testing.T, delay time.Duration, calls *atomic.Int64) *httptes
 			w.Write([]byte(`{"version":"0.17.4"}`))
 			return
 		}
+		if r.URL.Path != "/api/chat" {
+			// The tokenizer's model is not in this server: counts stay an estimate.
+			http.Error(w, `{"error":"model not found"}`, http.StatusNotFound)
+			return
+		}
 		var req api.ChatRequest
 		json.NewDecoder(r.Body).Decode(&req)
 		calls.Add(1)
@@ -152,6 +157,24 @@ func TestBuildKillAndResume(t *testing.T) {
 	json.Unmarshal(fresh.Result, &fres)
 	if fres.Version != res.Version {
 		t.Errorf("resumed build made version %s, an uninterrupted one %s", res.Version, fres.Version)
+	}
+	// Each version records the job that built it: the resumed job (not the
+	// killed one) here, the single job there.
+	for _, c := range []struct {
+		app *doppel.App
+		ver string
+		job int64
+	}{{a, res.Version, done.ID}, {b, fres.Version, fresh.ID}} {
+		v, err := c.app.Datasets.Version(context.Background(), c.ver)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.JobID != c.job {
+			t.Errorf("version %s records job %d, want %d", c.ver[:12], v.JobID, c.job)
+		}
+	}
+	if done.ID == marked[0].ID {
+		t.Fatal("the resumed job reuses the killed job's id")
 	}
 	_ = jobs.Interrupted
 }

@@ -84,38 +84,13 @@ func (g *LLM) Generate(ctx context.Context, d Document, ex Extract) (Outcome, er
 		if err != nil {
 			return o, err
 		}
-		var pairs []Pair
-		if n == 1 {
-			var r struct {
-				Instructions []string `json:"instructions"`
+		pairs, ok := parseReply(content, n, ex.Text)
+		if !ok {
+			if doneReason == "length" {
+				numPredict *= 2
 			}
-			if err := json.Unmarshal([]byte(content), &r); err != nil || len(r.Instructions) == 0 {
-				if doneReason == "length" {
-					numPredict *= 2
-				}
-				lastReason = DropInvalidJSON
-				continue
-			}
-			for _, ins := range r.Instructions {
-				pairs = append(pairs, Pair{Instruction: strings.TrimSpace(ins), Output: ex.Text})
-			}
-		} else {
-			var r struct {
-				Pairs []struct {
-					Instruction string `json:"instruction"`
-					Answer      string `json:"answer"`
-				} `json:"pairs"`
-			}
-			if err := json.Unmarshal([]byte(content), &r); err != nil || len(r.Pairs) == 0 {
-				if doneReason == "length" {
-					numPredict *= 2
-				}
-				lastReason = DropInvalidJSON
-				continue
-			}
-			for _, p := range r.Pairs {
-				pairs = append(pairs, Pair{Instruction: strings.TrimSpace(p.Instruction), Output: strings.TrimSpace(p.Answer)})
-			}
+			lastReason = DropInvalidJSON
+			continue
 		}
 		// Check each pair; keep the good ones. Only when none survives is
 		// another call worth it.
@@ -144,6 +119,37 @@ func (g *LLM) Generate(ctx context.Context, d Document, ex Extract) (Outcome, er
 	// Every attempt failed: the extract is dropped with the last reason.
 	o.drop(lastReason, 1)
 	return o, nil
+}
+
+// parseReply decodes a structured-output reply: n == 1 is an instructions
+// array (the answer is the extract), n > 1 an array of instruction/answer
+// pairs. ok is false when the reply is not valid JSON or holds nothing.
+func parseReply(content string, n int, extract string) (pairs []Pair, ok bool) {
+	if n <= 1 {
+		var r struct {
+			Instructions []string `json:"instructions"`
+		}
+		if err := json.Unmarshal([]byte(content), &r); err != nil || len(r.Instructions) == 0 {
+			return nil, false
+		}
+		for _, ins := range r.Instructions {
+			pairs = append(pairs, Pair{Instruction: strings.TrimSpace(ins), Output: extract})
+		}
+		return pairs, true
+	}
+	var r struct {
+		Pairs []struct {
+			Instruction string `json:"instruction"`
+			Answer      string `json:"answer"`
+		} `json:"pairs"`
+	}
+	if err := json.Unmarshal([]byte(content), &r); err != nil || len(r.Pairs) == 0 {
+		return nil, false
+	}
+	for _, p := range r.Pairs {
+		pairs = append(pairs, Pair{Instruction: strings.TrimSpace(p.Instruction), Output: strings.TrimSpace(p.Answer)})
+	}
+	return pairs, true
 }
 
 // chatOnce makes one non-streaming chat call, retrying transport errors

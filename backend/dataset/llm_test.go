@@ -42,6 +42,10 @@ func newFake(t *testing.T, replies ...fakeReply) *fakeOllama {
 			w.Write([]byte(`{"version":"0.17.4"}`))
 			return
 		}
+		if r.URL.Path != "/api/chat" {
+			http.Error(w, `{"error":"model not found"}`, http.StatusNotFound)
+			return
+		}
 		var req api.ChatRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 			http.Error(w, err.Error(), 400)
@@ -313,5 +317,114 @@ func logExtracts(t *testing.T, s *Service) {
 		var n int
 		rows.Scan(&k, &st, &r, &n, &res)
 		t.Logf("extract %s: %s %s after %d calls: %s", k, st, r, n, res)
+	}
+}
+
+// A preference build --from an llm instruct version answers that version's
+// instructions (not heuristic ones), keeps the author's text as chosen, and
+// skips the samples rejected there.
+func TestPreferenceFromVersion(t *testing.T) {
+	st := seedCorpus(t)
+	f := newFake(t)
+	var mu sync.Mutex
+	asked := map[string]bool{}
+	f.reply = func(req api.ChatRequest) fakeReply {
+		user := req.Messages[len(req.Messages)-1].Content
+		if len(req.Format) > 0 { // the llm generator: one instruction per extract
+			_, ex, _ := strings.Cut(user, "<extract>")
+			words := strings.Fields(ex)
+			ins, _ := json.Marshal(map[string][]string{"instructions": {"What do you think about " + strings.Join(words[:min(3, len(words))], " ") + ", and why does it matter?"}})
+			return fakeReply{content: string(ins)}
+		}
+		mu.Lock()
+		asked[user] = true
+		mu.Unlock()
+		return fakeReply{content: "That is a good question. Many people have different opinions about it, and the answer depends on the situation and on what you need."}
+	}
+	s := New(st.DB, func(context.Context) (Chatter, error) { return f.client(), nil })
+	ctx := context.Background()
+	src, err := s.Build(ctx, BuildConfig{Generator: GenLLM, Model: "fake"}, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcSamples, err := s.allSamples(ctx, src.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rejected := srcSamples[0]
+	status := "rejected"
+	child, err := s.Edit(ctx, src.Version, EditRequest{Edits: []SampleEdit{{SampleID: rejected.ID, Status: &status}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Build(ctx, BuildConfig{Generator: GenPreference, Model: "fake", From: child.ID[:8]}, 0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Dropped[DropRejectedInSource] != 1 {
+		t.Errorf("dropped %v, want 1 %s", res.Dropped, DropRejectedInSource)
+	}
+	v, err := s.Version(ctx, res.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg BuildConfig
+	json.Unmarshal(v.Config, &cfg)
+	if cfg.From != child.ID {
+		t.Errorf("recorded from %q, want the full id %s", cfg.From, child.ID)
+	}
+	out, err := s.allSamples(ctx, v.ID)
+	if err != nil || len(out) == 0 {
+		t.Fatalf("%d preference samples, %v", len(out), err)
+	}
+	given := map[string]string{}
+	for _, sm := range srcSamples[1:] {
+		given[sm.Instruction] = sm.Output
+	}
+	for _, sm := range out {
+		chosen, ok := given[sm.Instruction]
+		if !ok || !asked[sm.Instruction] {
+			t.Errorf("prompt %q is not an instruction of the source version (or was not asked)", sm.Instruction)
+		}
+		if ok && !strings.HasPrefix(chosen, sm.Output) {
+			t.Errorf("chosen %q is not the author's text %q", sm.Output, chosen)
+		}
+		if sm.Instruction == rejected.Instruction {
+			t.Error("a sample rejected in the source version was used")
+		}
+	}
+
+	// --from needs the preference generator and an instruct version whose
+	// answers are the author's.
+	for _, bad := range []BuildConfig{
+		{Generator: GenLLM, Model: "fake", From: child.ID},
+		{Generator: GenPreference, Model: "fake", From: v.ID},
+		{Generator: GenPreference, Model: "fake", From: "ffffffffff"},
+	} {
+		if _, err := s.Build(ctx, bad, 0, nil); err == nil {
+			t.Errorf("build %+v: want an error", bad)
+		}
+	}
+}
+
+// Attempts bounds the calls per extract: 1 makes no retries.
+func TestLLMBuildAttempts(t *testing.T) {
+	for _, c := range []struct{ attempts, perExtract int }{{0, 3}, {1, 1}, {2, 2}} {
+		st := seedCorpus(t)
+		f := newFake(t, fakeReply{content: `{"instructions":`})
+		s := New(st.DB, func(context.Context) (Chatter, error) { return f.client(), nil })
+		res, err := s.Build(context.Background(), BuildConfig{Generator: GenLLM, Model: "fake", Attempts: c.attempts}, 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var extracts, calls int
+		st.DB.QueryRow(`SELECT count(*), sum(attempts) FROM dataset_build_extracts`).Scan(&extracts, &calls)
+		if extracts == 0 || calls != extracts*c.perExtract || int(f.calls.Load()) != calls || res.Dropped[DropInvalidJSON] != extracts {
+			t.Errorf("attempts %d: %d extracts, %d calls recorded, %d served; want %d per extract", c.attempts, extracts, calls, f.calls.Load(), c.perExtract)
+		}
+	}
+	bad := BuildConfig{Generator: GenLLM, Model: "fake", Attempts: 11}
+	if err := bad.Normalize(); err == nil {
+		t.Error("attempts 11 accepted")
 	}
 }

@@ -12,8 +12,8 @@ import (
 // after both are cut to complete sentences.
 const MinPreference = 100
 
-// Preference makes DPO pairs: the prompt is the heuristic instruction of
-// the extract, chosen is the author's own text, rejected is the model's
+// Preference makes DPO pairs: the prompt is the extract's given instruction
+// (a build from an instruct version) or else its heuristic one, chosen is the author's own text, rejected is the model's
 // answer to the same prompt. Both are cut to complete sentences and must
 // keep at least MinPreference characters.
 type Preference struct {
@@ -26,7 +26,10 @@ type Preference struct {
 // Generate implements Generator.
 func (g *Preference) Generate(ctx context.Context, d Document, ex Extract) (Outcome, error) {
 	var o Outcome
-	ins := HeuristicInstruction(d, ex)
+	ins := strings.TrimSpace(ex.Instruction)
+	if ins == "" {
+		ins = HeuristicInstruction(d, ex)
+	}
 	if ins == "" {
 		o.drop(DropNoInstruction, 1)
 		return o, nil

@@ -31,8 +31,26 @@ type Stats struct {
 	Tokens    int `json:"tokens"`
 	// TokensEstimated is true when Tokens is a chars/4 estimate.
 	TokensEstimated bool `json:"tokens_estimated"`
+	// Tokenizer is the model whose tokenizer counted Tokens ("smollm2:135m")
+	// when they are not an estimate.
+	Tokenizer string `json:"tokenizer,omitempty"`
+	// TokenizerNote says why a tokenizer that was asked for did not count
+	// (the model is missing, its tokenizer type is not supported, ...).
+	TokenizerNote string `json:"tokenizer_note,omitempty"`
 	// Lengths is a histogram of answer lengths (characters).
 	Lengths Histogram `json:"lengths"`
+}
+
+// TokensLabel says what Tokens are: "smollm2:135m tokenizer", or the
+// estimate (with the reason a tokenizer was not used, if one was asked for).
+func (st Stats) TokensLabel() string {
+	if !st.TokensEstimated && st.Tokenizer != "" {
+		return st.Tokenizer + " tokenizer"
+	}
+	if st.TokenizerNote != "" {
+		return "estimate: characters / 4; " + st.TokenizerNote
+	}
+	return "estimate: characters / 4"
 }
 
 // Histogram has fixed-width bins starting at 0.
@@ -377,8 +395,37 @@ func (s *Service) Edit(ctx context.Context, version string, req EditRequest) (*V
 	if err != nil {
 		return nil, err
 	}
+	// Edited samples are counted with the parent's tokenizer (if it is
+	// still available; otherwise they are estimates and the stats say so).
+	tokNote := parent.Stats.TokenizerNote
+	if parent.Stats.Tokenizer != "" && texts > 0 {
+		var edited []int
+		for i := range samples {
+			if samples[i].ID == 0 {
+				edited = append(edited, i)
+			}
+		}
+		tc, note := s.tokenCounter(ctx, parent.Stats.Tokenizer)
+		if tc != nil {
+			sub := make([]Sample, len(edited))
+			for j, i := range edited {
+				sub[j] = samples[i]
+			}
+			if err := countTokens(ctx, tc, sub); err != nil {
+				note = err.Error()
+			} else {
+				for j, i := range edited {
+					samples[i] = sub[j]
+				}
+			}
+		}
+		if note != "" {
+			tokNote = note
+		}
+	}
 	id, existed, err := s.storeVersion(ctx, newVersion{Parent: parent.ID, Kind: parent.Kind, Generator: parent.Generator, Model: parent.Model,
-		Config: parent.Config, Note: note, Dropped: parent.Stats.Dropped, Samples: samples, Docs: docs})
+		Config: parent.Config, Note: note, Dropped: parent.Stats.Dropped, Samples: samples, Docs: docs,
+		Tokenizer: parent.Stats.Tokenizer, TokenizerNote: tokNote})
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/doppelhq/doppel/backend/dataset"
 	"github.com/doppelhq/doppel/backend/jobs"
+	"github.com/doppelhq/doppel/backend/train"
 )
 
 // KindDatasetBuild is the job kind of a dataset build (payload:
@@ -19,6 +20,11 @@ func init() {
 		a.Datasets = dataset.New(a.Store.DB, func(ctx context.Context) (dataset.Chatter, error) {
 			return a.Engine.Client(ctx)
 		})
+		// Model-generated versions count tokens with the tokenizer of the
+		// base model training would pick on this machine.
+		if base, err := train.DefaultBase(train.GuessDevice()); err == nil {
+			a.Datasets.DefaultTokenizer = base.Name
+		}
 		a.Jobs.Register(KindDatasetBuild, func(payload json.RawMessage) (jobs.Func, error) {
 			var cfg dataset.BuildConfig
 			if err := json.Unmarshal(payload, &cfg); err != nil {
@@ -28,7 +34,8 @@ func init() {
 				return nil, err
 			}
 			return func(ctx context.Context, report func(jobs.Progress) error) (any, error) {
-				res, err := a.Datasets.Build(ctx, cfg, 0, func(p dataset.Progress) error {
+				jobID, _ := jobs.IDFrom(ctx)
+				res, err := a.Datasets.Build(ctx, cfg, jobID, func(p dataset.Progress) error {
 					return report(jobs.Progress{Done: int64(p.Done), Total: int64(p.Total), Message: p.Message})
 				})
 				if err != nil {

@@ -76,7 +76,18 @@ type Progress struct {
 
 // Func is the work of a job. It reports progress through report; report
 // returns an error (context.Canceled) once the job has been cancelled.
+// IDFrom(ctx) gives the job's id.
 type Func func(ctx context.Context, report func(Progress) error) (result any, err error)
+
+type idKey struct{}
+
+// IDFrom returns the id of the job whose Func was given ctx (or a context
+// derived from it), so work can record which job produced it. ok is false
+// outside a job.
+func IDFrom(ctx context.Context) (id int64, ok bool) {
+	id, ok = ctx.Value(idKey{}).(int64)
+	return id, ok
+}
 
 // Manager creates, runs and observes jobs in one store.
 type Manager struct {
@@ -312,7 +323,7 @@ func (m *Manager) Run(ctx context.Context, id int64, fn Func, tap func(Progress)
 		return nil
 	}
 
-	result, runErr := fn(ctx, report)
+	result, runErr := fn(context.WithValue(ctx, idKey{}, id), report)
 	cancel()
 	<-hbDone
 

@@ -272,3 +272,49 @@ func TestListFilters(t *testing.T) {
 		}
 	}
 }
+
+func TestIDFromContext(t *testing.T) {
+	ctx := context.Background()
+	if id, ok := IDFrom(ctx); ok || id != 0 {
+		t.Fatalf("IDFrom outside a job = %d, %v", id, ok)
+	}
+	m, _ := newManager(t)
+	var runs []int64
+	m.Register("probe", func(json.RawMessage) (Func, error) {
+		return func(ctx context.Context, report func(Progress) error) (any, error) {
+			// A derived context still carries the id.
+			sub, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			id, ok := IDFrom(sub)
+			if !ok {
+				return nil, errors.New("no job id in the context")
+			}
+			runs = append(runs, id)
+			return map[string]int64{"id": id}, nil
+		}, nil
+	})
+	// Two jobs, run through Execute (CLI) and a resumed one: each Func sees
+	// its own job's id, not the one it resumes.
+	j1, err := m.Execute(ctx, "probe", "first", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j2, err := m.Execute(ctx, "probe", "second", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.db.ExecContext(ctx, `UPDATE jobs SET status='interrupted' WHERE id=?`, j2.ID); err != nil {
+		t.Fatal(err)
+	}
+	j3, err := m.ResumeAndExecute(ctx, j2.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int64{j1.ID, j2.ID, j3.ID}
+	if len(runs) != 3 || runs[0] != want[0] || runs[1] != want[1] || runs[2] != want[2] || j3.ID == j2.ID {
+		t.Fatalf("funcs saw ids %v, want %v", runs, want)
+	}
+	if string(j3.Result) != `{"id":`+strconv.FormatInt(j3.ID, 10)+`}` {
+		t.Fatalf("result %s", j3.Result)
+	}
+}

@@ -26,6 +26,12 @@ type DatasetBuildBody struct {
 	Seed int64 `json:"seed,omitempty"`
 	// Language keeps answers in this ISO 639-3 language ("" = majority, "any" = no filter).
 	Language string `json:"language,omitempty"`
+	// Attempts (llm only) is the most model calls per extract (0 = 3).
+	Attempts int `json:"attempts,omitempty"`
+	// From (preference only) is an instruct version whose instructions the model answers.
+	From string `json:"from,omitempty"`
+	// Tokenizer is the Ollama model whose tokenizer counts tokens ("" = default, "none" = estimate).
+	Tokenizer string `json:"tokenizer,omitempty"`
 }
 
 func init() {
@@ -68,11 +74,20 @@ func (s *Server) buildDataset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cfg := dataset.BuildConfig{Generator: b.Generator, Model: strings.TrimSpace(b.Model), PairsPerChunk: b.PairsPerChunk,
-		TestRatio: b.TestRatio, Seed: b.Seed}
+		TestRatio: b.TestRatio, Seed: b.Seed, Attempts: b.Attempts, From: strings.TrimSpace(b.From), Tokenizer: strings.TrimSpace(b.Tokenizer)}
 	cfg.Filters.Language = b.Language
 	if err := cfg.Normalize(); err != nil {
 		WriteError(w, http.StatusBadRequest, err)
 		return
+	}
+	if cfg.From != "" {
+		// Fail now, not in the job, when the version does not exist.
+		v, err := s.app.Datasets.Version(r.Context(), cfg.From)
+		if err != nil {
+			WriteError(w, http.StatusBadRequest, err)
+			return
+		}
+		cfg.From = v.ID
 	}
 	title := "Build " + cfg.Generator + " dataset"
 	if cfg.Model != "" {

@@ -62,6 +62,8 @@ func TestDatasetRoutes(t *testing.T) {
 		{"POST", "/api/v1/datasets/build", `{"generator":"magic"}`, 400},
 		{"POST", "/api/v1/datasets/build", `{"generator":"llm"}`, 400},
 		{"POST", "/api/v1/datasets/build", `{"nope":1}`, 400},
+		{"POST", "/api/v1/datasets/build", `{"generator":"preference","model":"m","from":"ffffffff"}`, 400},
+		{"POST", "/api/v1/datasets/build", `{"generator":"llm","model":"m","from":"ffffffff"}`, 400},
 		{"POST", "/api/v1/datasets/build", `[`, 400},
 		{"GET", "/api/v1/datasets/ffffffff", "", 404},
 		{"GET", "/api/v1/datasets/zz", "", 404},
@@ -99,6 +101,11 @@ func TestDatasetRoutes(t *testing.T) {
 		t.Fatalf("build result %+v", res)
 	}
 	v := res.Version[:10]
+	code, body = call(t, srv, "GET", "/api/v1/datasets/"+v, "")
+	var built dataset.Version
+	if json.Unmarshal(body, &built); code != 200 || built.JobID != j.ID {
+		t.Fatalf("version of job %d: %d %s", j.ID, code, body)
+	}
 
 	code, body = call(t, srv, "GET", "/api/v1/datasets/"+v+"/samples?split=train&limit=1", "")
 	var page dataset.SamplePage

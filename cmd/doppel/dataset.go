@@ -68,6 +68,9 @@ func init() {
 	build.Flags().Int64Var(&cfg.Seed, "seed", 42, "split seed")
 	build.Flags().StringVar(&cfg.Filters.Language, "language", "", "keep answers in this ISO 639-3 language (default: the documents' majority; any: no filter)")
 	build.Flags().StringVar(&cfg.System, "system", "", "system message of every sample")
+	build.Flags().IntVar(&cfg.Attempts, "attempts", 0, "llm only: most model calls per extract (default 3; 1 = no retries: faster, fewer pairs)")
+	build.Flags().StringVar(&cfg.From, "from", "", "preference only: answer the instructions of this instruct VERSION (e.g. an llm-generated one) instead of heuristic ones")
+	build.Flags().StringVar(&cfg.Tokenizer, "tokenizer", "", "Ollama model whose tokenizer counts tokens, normally your base model (default: the training default base for llm and preference builds, an estimate for heuristic ones; none: estimate)")
 	dc.AddCommand(build)
 
 	dc.AddCommand(&cobra.Command{
@@ -126,12 +129,11 @@ func init() {
 				fmt.Printf("model      %s\n", v.Model)
 			}
 			fmt.Printf("created    %s\nnote       %s\n", v.CreatedAt.Local().Format(time.DateTime), v.Note)
-			fmt.Printf("samples    %d (%d train, %d test) from %d documents\n", v.Stats.Samples, v.Train, v.Test, v.Stats.Documents)
-			est := ""
-			if v.Stats.TokensEstimated {
-				est = " (estimate: characters / 4)"
+			if v.JobID > 0 {
+				fmt.Printf("job        %d\n", v.JobID)
 			}
-			fmt.Printf("tokens     %d%s\n", v.Stats.Tokens, est)
+			fmt.Printf("samples    %d (%d train, %d test) from %d documents\n", v.Stats.Samples, v.Train, v.Test, v.Stats.Documents)
+			fmt.Printf("tokens     %d (%s)\n", v.Stats.Tokens, v.Stats.TokensLabel())
 			fmt.Printf("by kind    %s\n", counts(v.Stats.ByKind))
 			fmt.Printf("by status  %s\n", counts(v.Stats.ByStatus))
 			printDropped(v.Stats.Dropped)

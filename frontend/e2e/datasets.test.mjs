@@ -46,6 +46,9 @@ test("build, curate and export a dataset on the Datasets page", async () => {
   await versions.waitFor({ timeout: 60000 });
   await page.getByTestId("stat-samples").waitFor();
   assert.match(await page.getByTestId("stat-samples").innerText(), /^9 \(7 train, 2 test\) from 7 documents/);
+  // The version names the job that built it; a heuristic build's tokens are a labelled estimate.
+  assert.match(await page.getByTestId("version-job").innerText(), /^job \d+$/);
+  assert.match(await page.getByTestId("tokens-label").innerText(), /^\(estimate: characters ÷ 4\)$/);
   const dropped = await page.getByRole("list", { name: "Dropped" }).innerText();
   for (const reason of ["near_duplicate", "language", "boilerplate", "length"]) assert.match(dropped, new RegExp(reason));
   assert.ok(await page.locator(".histogram canvas").count(), "the length histogram is drawn");

@@ -18,6 +18,10 @@ export interface DatasetStats {
   documents: number;
   tokens: number;
   tokens_estimated: boolean;
+  /** The model whose tokenizer counted the tokens (absent for an estimate). */
+  tokenizer?: string;
+  /** Why a requested tokenizer was not used. */
+  tokenizer_note?: string;
   lengths: { bin_width: number; counts: number[] };
 }
 
@@ -90,6 +94,12 @@ export interface DatasetBuildBody {
   test_ratio?: number;
   seed?: number;
   language?: string;
+  /** llm only: most model calls per extract (default 3) */
+  attempts?: number;
+  /** preference only: an instruct version whose instructions the model answers */
+  from?: string;
+  /** Ollama model whose tokenizer counts tokens ("none" = estimate) */
+  tokenizer?: string;
 }
 
 export interface ExportResult {
@@ -135,3 +145,10 @@ export function sampleQueryString(q: SampleQuery): string {
 
 export const listSamples = (id: string, q: SampleQuery, signal?: AbortSignal) =>
   request<SamplePage>("GET", `${v(id)}/samples${sampleQueryString(q)}`, undefined, signal);
+
+/** What a version's token count is: "MODEL tokenizer" or the labelled estimate. */
+export function tokensLabel(st: DatasetStats): string {
+  if (!st.tokens_estimated && st.tokenizer) return `${st.tokenizer} tokenizer`;
+  const est = "estimate: characters ÷ 4";
+  return st.tokenizer_note ? `${est}; ${st.tokenizer_note}` : est;
+}

@@ -6,6 +6,7 @@ import {
   isActive,
   listDatasets,
   listModels,
+  tokensLabel,
   type BuildResult,
   type DatasetVersion,
   type ExportFormat,
@@ -46,8 +47,19 @@ function Counts({ title, counts }: { title: string; counts: Record<string, numbe
   );
 }
 
-function BuildForm({ onBuilt, onError }: { onBuilt: () => void; onError: (e: string) => void }): ReactElement {
+function BuildForm({
+  versions,
+  onBuilt,
+  onError,
+}: {
+  versions: DatasetVersion[];
+  onBuilt: () => void;
+  onError: (e: string) => void;
+}): ReactElement {
   const [generator, setGenerator] = useState<Generator>("heuristic");
+  const [from, setFrom] = useState("");
+  // Versions whose answers are the author's text: their instructions can prompt preference pairs.
+  const sources = versions.filter((v) => v.kind === "instruct" && pairsPerChunk(v) === 1);
   const [model, setModel] = useState("");
   const [models, setModels] = useState<string[]>([]);
   const [pairs, setPairs] = useState(1);
@@ -66,6 +78,7 @@ function BuildForm({ onBuilt, onError }: { onBuilt: () => void; onError: (e: str
       model: needsModel ? model : undefined,
       pairs_per_chunk: generator === "llm" ? pairs : undefined,
       test_ratio: ratio === 0 ? -1 : ratio,
+      from: generator === "preference" && from ? from : undefined,
     })
       .then((j) => {
         upsert(j);
@@ -100,6 +113,20 @@ function BuildForm({ onBuilt, onError }: { onBuilt: () => void; onError: (e: str
             </datalist>
           </label>
         )}
+        {generator === "preference" && (
+          <label className="inline">
+            Instructions
+            <select value={from} onChange={(e) => setFrom(e.target.value)} aria-label="Instructions from">
+              <option value="">heuristic</option>
+              {sources.map((v) => (
+                <option key={v.id} value={v.id}>
+                  from {v.id.slice(0, 12)} ({v.generator}
+                  {v.model && ` ${v.model}`})
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {generator === "llm" && (
           <label className="inline">
             Pairs per extract
@@ -116,6 +143,16 @@ function BuildForm({ onBuilt, onError }: { onBuilt: () => void; onError: (e: str
       </div>
     </form>
   );
+}
+
+/** pairs_per_chunk of a version's recorded config (1 when absent). */
+function pairsPerChunk(v: DatasetVersion): number {
+  const c = v.config;
+  if (typeof c === "object" && c !== null && "pairs_per_chunk" in c) {
+    const n = (c as { pairs_per_chunk: unknown }).pairs_per_chunk;
+    if (typeof n === "number") return n;
+  }
+  return 1;
 }
 
 function ExportForm({ version, onError }: { version: DatasetVersion; onError: (e: string) => void }): ReactElement {
@@ -286,7 +323,7 @@ export function DatasetsPage({ arg }: { arg: string }): ReactElement {
   return (
     <section>
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
-      <BuildForm onBuilt={() => undefined} onError={setError} />
+      <BuildForm versions={versions ?? []} onBuilt={() => undefined} onError={setError} />
       {active.length > 0 && (
         <div className="jobs" aria-label="Dataset builds">
           {active.map((j) => (
@@ -366,13 +403,22 @@ export function DatasetsPage({ arg }: { arg: string }): ReactElement {
                 </dd>
                 <dt>Tokens</dt>
                 <dd>
-                  {st.tokens.toLocaleString()} {st.tokens_estimated && <span className="muted small">(estimate: characters ÷ 4)</span>}
+                  {st.tokens.toLocaleString()}{" "}
+                  <span className="muted small" data-testid="tokens-label">
+                    ({tokensLabel(st)})
+                  </span>
                 </dd>
                 <dt>Generator</dt>
                 <dd>
                   {current.generator}
                   {current.model && ` with ${current.model}`}
                 </dd>
+                {current.job_id !== undefined && current.job_id > 0 && (
+                  <>
+                    <dt>Built by</dt>
+                    <dd data-testid="version-job">job {current.job_id}</dd>
+                  </>
+                )}
               </dl>
               <div className="cols">
                 <Counts title="By kind" counts={st.by_kind} />
