@@ -93,6 +93,9 @@ func TestEvaluateCandidateBaseAndAccepted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if ev.JobID == nil || *ev.JobID != j.ID {
+		t.Fatalf("evaluation records job %v, want %d", ev.JobID, j.ID)
+	}
 	sc := byRole(ev)
 	if ev.Status != "succeeded" || len(ev.Scores) != 2 || len(ev.Samples) != 2 {
 		t.Fatalf("evaluation %+v", ev)

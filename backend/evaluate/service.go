@@ -206,14 +206,13 @@ func mergedDir(r *train.Run) string {
 	return a.Merged
 }
 
-// jobIDFor finds the running evaluate job of an evaluation.
-func (s *Service) jobIDFor(ctx context.Context, id int64) *int64 {
-	var j int64
-	if err := s.db.QueryRowContext(ctx, `SELECT id FROM jobs WHERE kind=? AND status='running'
-		AND json_extract(payload, '$.evaluation_id')=? ORDER BY id DESC LIMIT 1`, KindEvaluate, id).Scan(&j); err != nil {
-		return nil
+// jobID is the job running this evaluation: its own evaluate job, or the
+// train job of the one-click path.
+func jobID(ctx context.Context) *int64 {
+	if id, ok := jobs.IDFrom(ctx); ok {
+		return &id
 	}
-	return &j
+	return nil
 }
 
 // Run does evaluation id. It is resumable: samples and answers already
@@ -233,7 +232,7 @@ func (s *Service) Run(ctx context.Context, id int64, report func(jobs.Progress) 
 	var opts Options
 	_ = json.Unmarshal(ev.Config, &opts)
 	if _, err := s.db.ExecContext(ctx, `UPDATE evaluations SET status='running', error='', job_id=COALESCE(?, job_id) WHERE id=?`,
-		s.jobIDFor(ctx, id), id); err != nil {
+		jobID(ctx), id); err != nil {
 		return nil, err
 	}
 	finish := func(status string, cause error) (*Evaluation, error) {

@@ -206,6 +206,9 @@ func TestFineTuneImportChatAccept(t *testing.T) {
 	if cand, base := evs[0].Scores[0], evs[0].Scores[1]; cand.Role != "candidate" || base.Role != "base" || *cand.Loss == *base.Loss {
 		t.Fatalf("candidate and base must both be scored, differently: %+v / %+v", cand, base)
 	}
+	if evs[0].JobID == nil || *evs[0].JobID != j.ID {
+		t.Fatalf("the evaluation records job %v, want the train job %d", evs[0].JobID, j.ID)
+	}
 	if evs[0].Gate.Mode != "off" || evs[0].Gate.Accepted || len(evs[0].Gate.Reasons) == 0 {
 		t.Fatalf("gate %+v", evs[0].Gate)
 	}
