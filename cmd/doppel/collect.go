@@ -150,27 +150,24 @@ func init() {
 		Short: "List sources with their document counts and last run",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			ss, err := app.Documents.Sources(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(ss)
-			}
-			if len(ss) == 0 {
-				fmt.Println("no sources yet: `doppel crawl URL` or `doppel import PATH`")
+			return withApp(cmd, func(app *doppel.App) error {
+				ss, err := app.Documents.Sources(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printJSON(ss)
+				}
+				if len(ss) == 0 {
+					fmt.Println("no sources yet: `doppel crawl URL` or `doppel import PATH`")
+					return nil
+				}
+				fmt.Printf("%-5s %-16s %-6s %-24s %s\n", "ID", "KIND", "DOCS", "LAST RUN", "LOCATION")
+				for _, s := range ss {
+					fmt.Printf("%-5d %-16s %-6d %-24s %s\n", s.ID, s.Kind, s.Documents, s.LastRunAt, s.Location)
+				}
 				return nil
-			}
-			fmt.Printf("%-5s %-16s %-6s %-24s %s\n", "ID", "KIND", "DOCS", "LAST RUN", "LOCATION")
-			for _, s := range ss {
-				fmt.Printf("%-5d %-16s %-6d %-24s %s\n", s.ID, s.Kind, s.Documents, s.LastRunAt, s.Location)
-			}
-			return nil
+			})
 		},
 	})
 	var withDocs bool
@@ -179,27 +176,24 @@ func init() {
 		Short: "Remove sources (their documents stay unless --documents)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			for _, a := range args {
-				id, err := strconv.ParseInt(a, 10, 64)
-				if err != nil {
-					return fmt.Errorf("bad source id %q", a)
+			return withApp(cmd, func(app *doppel.App) error {
+				for _, a := range args {
+					id, err := strconv.ParseInt(a, 10, 64)
+					if err != nil {
+						return fmt.Errorf("bad source id %q", a)
+					}
+					if err := app.Documents.DeleteSource(cmd.Context(), id, withDocs); err != nil {
+						return err
+					}
+					if !g.json {
+						fmt.Printf("removed source %d\n", id)
+					}
 				}
-				if err := app.Documents.DeleteSource(cmd.Context(), id, withDocs); err != nil {
-					return err
+				if g.json {
+					return printJSON(map[string][]string{"removed": args})
 				}
-				if !g.json {
-					fmt.Printf("removed source %d\n", id)
-				}
-			}
-			if g.json {
-				return printJSON(map[string][]string{"removed": args})
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	rm.Flags().BoolVar(&withDocs, "documents", false, "also delete the source's documents")
@@ -233,36 +227,33 @@ func init() {
 				}
 				*d.dst = t
 			}
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			page, err := app.Documents.List(cmd.Context(), f)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(page.Documents)
-			}
-			if page.Total == 0 {
-				fmt.Println("no documents")
+			return withApp(cmd, func(app *doppel.App) error {
+				page, err := app.Documents.List(cmd.Context(), f)
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printJSON(page.Documents)
+				}
+				if page.Total == 0 {
+					fmt.Println("no documents")
+					return nil
+				}
+				fmt.Printf("%-6s %-10s %-8s %-11s %-6s %s\n", "ID", "PLATFORM", "KIND", "PUBLISHED", "WORDS", "TITLE / URL")
+				for _, d := range page.Documents {
+					pub := d.PublishedAt
+					if len(pub) > 10 {
+						pub = pub[:10]
+					}
+					ex := ""
+					if d.Excluded {
+						ex = " [excluded]"
+					}
+					fmt.Printf("%-6d %-10s %-8s %-11s %-6d %s%s\n       %s\n", d.ID, d.Platform, d.Kind, pub, d.Words, d.Title, ex, d.URL)
+				}
+				fmt.Printf("%d of %d documents\n", len(page.Documents), page.Total)
 				return nil
-			}
-			fmt.Printf("%-6s %-10s %-8s %-11s %-6s %s\n", "ID", "PLATFORM", "KIND", "PUBLISHED", "WORDS", "TITLE / URL")
-			for _, d := range page.Documents {
-				pub := d.PublishedAt
-				if len(pub) > 10 {
-					pub = pub[:10]
-				}
-				ex := ""
-				if d.Excluded {
-					ex = " [excluded]"
-				}
-				fmt.Printf("%-6d %-10s %-8s %-11s %-6d %s%s\n       %s\n", d.ID, d.Platform, d.Kind, pub, d.Words, d.Title, ex, d.URL)
-			}
-			fmt.Printf("%d of %d documents\n", len(page.Documents), page.Total)
-			return nil
+			})
 		},
 	}
 	list.Flags().StringVar(&f.Query, "search", "", "only documents whose title, URL or text contains this")
@@ -284,30 +275,27 @@ func init() {
 			if err != nil {
 				return fmt.Errorf("bad document id %q", args[0])
 			}
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			d, err := app.Documents.Get(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(d)
-			}
-			fmt.Printf("# %s\n\nurl: %s\nplatform: %s  kind: %s  published: %s  words: %d  version: %d\n", d.Title, d.URL, d.Platform, d.Kind, d.PublishedAt, d.Words, d.Version)
-			if d.Author != "" {
-				fmt.Printf("author: %s\n", d.Author)
-			}
-			if len(d.Tags) > 0 {
-				fmt.Printf("tags: %s\n", strings.Join(d.Tags, ", "))
-			}
-			for _, a := range d.Aliases {
-				fmt.Printf("also at: %s\n", a)
-			}
-			fmt.Printf("\n%s\n", d.Content)
-			return nil
+			return withApp(cmd, func(app *doppel.App) error {
+				d, err := app.Documents.Get(cmd.Context(), id)
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printJSON(d)
+				}
+				fmt.Printf("# %s\n\nurl: %s\nplatform: %s  kind: %s  published: %s  words: %d  version: %d\n", d.Title, d.URL, d.Platform, d.Kind, d.PublishedAt, d.Words, d.Version)
+				if d.Author != "" {
+					fmt.Printf("author: %s\n", d.Author)
+				}
+				if len(d.Tags) > 0 {
+					fmt.Printf("tags: %s\n", strings.Join(d.Tags, ", "))
+				}
+				for _, a := range d.Aliases {
+					fmt.Printf("also at: %s\n", a)
+				}
+				fmt.Printf("\n%s\n", d.Content)
+				return nil
+			})
 		},
 	})
 	for _, c := range []struct {
@@ -334,77 +322,68 @@ func init() {
 	docs.AddCommand(&cobra.Command{
 		Use: "deleted", Short: "List the documents you deleted (restorable with `docs restore URL`)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			ts, err := app.Documents.Tombstones(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(ts)
-			}
-			if len(ts) == 0 {
-				fmt.Println("no deleted documents")
+			return withApp(cmd, func(app *doppel.App) error {
+				ts, err := app.Documents.Tombstones(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printJSON(ts)
+				}
+				if len(ts) == 0 {
+					fmt.Println("no deleted documents")
+					return nil
+				}
+				for _, t := range ts {
+					fmt.Printf("%s  %-10s %s\n      %s\n", t.DeletedAt, t.Platform, t.Title, t.URL)
+				}
 				return nil
-			}
-			for _, t := range ts {
-				fmt.Printf("%s  %-10s %s\n      %s\n", t.DeletedAt, t.Platform, t.Title, t.URL)
-			}
-			return nil
+			})
 		},
 	})
 	docs.AddCommand(&cobra.Command{
 		Use: "restore URL...", Short: "Restore deleted documents by URL (canonical or alias)", Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			var out []documents.Result
-			for _, u := range args {
-				res, err := app.Documents.Restore(cmd.Context(), u)
-				if err != nil {
-					return err
-				}
-				out = append(out, res)
-				if !g.json {
-					if res.ID != 0 {
-						fmt.Printf("restored %s as document %d\n", u, res.ID)
-					} else {
-						fmt.Printf("restored %s: the next crawl of its source stores it again\n", u)
+			return withApp(cmd, func(app *doppel.App) error {
+				var out []documents.Result
+				for _, u := range args {
+					res, err := app.Documents.Restore(cmd.Context(), u)
+					if err != nil {
+						return err
+					}
+					out = append(out, res)
+					if !g.json {
+						if res.ID != 0 {
+							fmt.Printf("restored %s as document %d\n", u, res.ID)
+						} else {
+							fmt.Printf("restored %s: the next crawl of its source stores it again\n", u)
+						}
 					}
 				}
-			}
-			if g.json {
-				return printJSON(out)
-			}
-			return nil
+				if g.json {
+					return printJSON(out)
+				}
+				return nil
+			})
 		},
 	})
 	command(docs)
 }
 
 func eachDoc(cmd *cobra.Command, args []string, fn func(*doppel.App, int64) error) error {
-	app, err := openApp(cmd.Context())
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	for _, a := range args {
-		id, err := strconv.ParseInt(a, 10, 64)
-		if err != nil {
-			return fmt.Errorf("bad document id %q", a)
+	return withApp(cmd, func(app *doppel.App) error {
+		for _, a := range args {
+			id, err := strconv.ParseInt(a, 10, 64)
+			if err != nil {
+				return fmt.Errorf("bad document id %q", a)
+			}
+			if err := fn(app, id); err != nil {
+				return err
+			}
+			if !g.json {
+				fmt.Printf("%s %d: done\n", cmd.Name(), id)
+			}
 		}
-		if err := fn(app, id); err != nil {
-			return err
-		}
-		if !g.json {
-			fmt.Printf("%s %d: done\n", cmd.Name(), id)
-		}
-	}
-	return nil
+		return nil
+	})
 }

@@ -28,37 +28,34 @@ func init() {
 			if err := cfg.Normalize(); err != nil {
 				return err
 			}
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			p := newProgress()
-			job, runErr := app.Jobs.Execute(cmd.Context(), doppel.KindDatasetBuild, "Build "+cfg.Generator+" dataset", cfg, func(ev jobs.Progress) { _ = p.Report(ev) })
-			p.Done()
-			if runErr != nil {
-				if job != nil {
-					return fmt.Errorf("%w (job %d)", runErr, job.ID)
+			return withApp(cmd, func(app *doppel.App) error {
+				p := newProgress()
+				job, runErr := app.Jobs.Execute(cmd.Context(), doppel.KindDatasetBuild, "Build "+cfg.Generator+" dataset", cfg, func(ev jobs.Progress) { _ = p.Report(ev) })
+				p.Done()
+				if runErr != nil {
+					if job != nil {
+						return fmt.Errorf("%w (job %d)", runErr, job.ID)
+					}
+					return runErr
 				}
-				return runErr
-			}
-			var res dataset.BuildResult
-			if err := json.Unmarshal(job.Result, &res); err != nil {
-				return fmt.Errorf("read build result of job %d: %w", job.ID, err)
-			}
-			if res.Dropped == nil {
-				res.Dropped = map[string]int{}
-			}
-			if g.json {
-				return printJSON(res)
-			}
-			fmt.Printf("version %s: %d train, %d test", res.Version, res.Train, res.Test)
-			if res.Existed {
-				fmt.Print(" (identical to an existing version)")
-			}
-			fmt.Println()
-			printDropped(res.Dropped)
-			return nil
+				var res dataset.BuildResult
+				if err := json.Unmarshal(job.Result, &res); err != nil {
+					return fmt.Errorf("read build result of job %d: %w", job.ID, err)
+				}
+				if res.Dropped == nil {
+					res.Dropped = map[string]int{}
+				}
+				if g.json {
+					return printJSON(res)
+				}
+				fmt.Printf("version %s: %d train, %d test", res.Version, res.Train, res.Test)
+				if res.Existed {
+					fmt.Print(" (identical to an existing version)")
+				}
+				fmt.Println()
+				printDropped(res.Dropped)
+				return nil
+			})
 		},
 	}
 	build.Flags().StringVar(&cfg.Generator, "generator", dataset.GenHeuristic, "heuristic, llm or preference")
@@ -78,28 +75,25 @@ func init() {
 		Short: "List dataset versions, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			vs, err := app.Datasets.Versions(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(vs)
-			}
-			if len(vs) == 0 {
-				fmt.Println("no dataset versions yet: `doppel dataset build`")
+			return withApp(cmd, func(app *doppel.App) error {
+				vs, err := app.Datasets.Versions(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printJSON(vs)
+				}
+				if len(vs) == 0 {
+					fmt.Println("no dataset versions yet: `doppel dataset build`")
+					return nil
+				}
+				fmt.Printf("%-14s %-11s %-10s %-16s %7s %6s  %-20s %s\n", "VERSION", "KIND", "GENERATOR", "MODEL", "TRAIN", "TEST", "CREATED", "NOTE")
+				for _, v := range vs {
+					fmt.Printf("%-14s %-11s %-10s %-16s %7d %6d  %-20s %s\n", v.ID[:12], v.Kind, v.Generator, v.Model, v.Train, v.Test,
+						v.CreatedAt.Local().Format(time.DateTime), v.Note)
+				}
 				return nil
-			}
-			fmt.Printf("%-14s %-11s %-10s %-16s %7s %6s  %-20s %s\n", "VERSION", "KIND", "GENERATOR", "MODEL", "TRAIN", "TEST", "CREATED", "NOTE")
-			for _, v := range vs {
-				fmt.Printf("%-14s %-11s %-10s %-16s %7d %6d  %-20s %s\n", v.ID[:12], v.Kind, v.Generator, v.Model, v.Train, v.Test,
-					v.CreatedAt.Local().Format(time.DateTime), v.Note)
-			}
-			return nil
+			})
 		},
 	})
 
@@ -108,37 +102,34 @@ func init() {
 		Short: "Show a version: provenance, counts, dropped samples by reason",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			v, err := app.Datasets.Version(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(v)
-			}
-			fmt.Printf("version    %s\n", v.ID)
-			if v.ParentID != "" {
-				fmt.Printf("parent     %s\n", v.ParentID)
-			}
-			fmt.Printf("kind       %s\ngenerator  %s\n", v.Kind, v.Generator)
-			if v.Model != "" {
-				fmt.Printf("model      %s\n", v.Model)
-			}
-			fmt.Printf("created    %s\nnote       %s\n", v.CreatedAt.Local().Format(time.DateTime), v.Note)
-			if v.JobID > 0 {
-				fmt.Printf("job        %d\n", v.JobID)
-			}
-			fmt.Printf("samples    %d (%d train, %d test) from %d documents\n", v.Stats.Samples, v.Train, v.Test, v.Stats.Documents)
-			fmt.Printf("tokens     %d (%s)\n", v.Stats.Tokens, v.Stats.TokensLabel())
-			fmt.Printf("by kind    %s\n", counts(v.Stats.ByKind))
-			fmt.Printf("by status  %s\n", counts(v.Stats.ByStatus))
-			printDropped(v.Stats.Dropped)
-			fmt.Printf("config     %s\n", string(v.Config))
-			return nil
+			return withApp(cmd, func(app *doppel.App) error {
+				v, err := app.Datasets.Version(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printJSON(v)
+				}
+				fmt.Printf("version    %s\n", v.ID)
+				if v.ParentID != "" {
+					fmt.Printf("parent     %s\n", v.ParentID)
+				}
+				fmt.Printf("kind       %s\ngenerator  %s\n", v.Kind, v.Generator)
+				if v.Model != "" {
+					fmt.Printf("model      %s\n", v.Model)
+				}
+				fmt.Printf("created    %s\nnote       %s\n", v.CreatedAt.Local().Format(time.DateTime), v.Note)
+				if v.JobID > 0 {
+					fmt.Printf("job        %d\n", v.JobID)
+				}
+				fmt.Printf("samples    %d (%d train, %d test) from %d documents\n", v.Stats.Samples, v.Train, v.Test, v.Stats.Documents)
+				fmt.Printf("tokens     %d (%s)\n", v.Stats.Tokens, v.Stats.TokensLabel())
+				fmt.Printf("by kind    %s\n", counts(v.Stats.ByKind))
+				fmt.Printf("by status  %s\n", counts(v.Stats.ByStatus))
+				printDropped(v.Stats.Dropped)
+				fmt.Printf("config     %s\n", string(v.Config))
+				return nil
+			})
 		},
 	})
 
@@ -148,21 +139,18 @@ func init() {
 		Short: "Export a version as a folder: train.jsonl, test.jsonl and README.md",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			res, err := app.Datasets.Export(cmd.Context(), args[0], exp)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(res)
-			}
-			fmt.Printf("exported %s as %s to %s: %d train, %d test (%d rejected left out), %s\n", res.Version[:12], res.Format, res.Dir,
-				res.Train, res.Test, res.Rejected, humanBytes(res.Bytes))
-			return nil
+			return withApp(cmd, func(app *doppel.App) error {
+				res, err := app.Datasets.Export(cmd.Context(), args[0], exp)
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printJSON(res)
+				}
+				fmt.Printf("exported %s as %s to %s: %d train, %d test (%d rejected left out), %s\n", res.Version[:12], res.Format, res.Dir,
+					res.Train, res.Test, res.Rejected, humanBytes(res.Bytes))
+				return nil
+			})
 		},
 	}
 	export.Flags().StringVar(&exp.Format, "format", dataset.FormatMessages, strings.Join(dataset.Formats, ", "))

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/doppelhq/doppel/backend/doppel"
 	"github.com/doppelhq/doppel/backend/evaluate"
 	"github.com/doppelhq/doppel/backend/jobs"
 )
@@ -29,42 +30,39 @@ accepts. Resumable: ` + "`doppel jobs resume`" + ` continues a stopped evaluatio
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Model = args[0]
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			ctx := cmd.Context()
-			if detach {
-				ev, j, err := app.Evaluate.Start(ctx, opts)
+			return withApp(cmd, func(app *doppel.App) error {
+				ctx := cmd.Context()
+				if detach {
+					ev, j, err := app.Evaluate.Start(ctx, opts)
+					if err != nil {
+						return err
+					}
+					if g.json {
+						return printJSON(map[string]any{"evaluation": ev, "job": j})
+					}
+					fmt.Printf("evaluation %d queued as job %d\n", ev.ID, j.ID)
+					return nil
+				}
+				ev, err := app.Evaluate.Create(ctx, opts)
+				if err != nil {
+					return err
+				}
+				p := newProgress()
+				_, runErr := app.Evaluate.Execute(ctx, ev, func(pr jobs.Progress) { _ = p.Report(pr) })
+				p.Done()
+				done, err := app.Evaluate.Get(context.WithoutCancel(ctx), ev.ID)
 				if err != nil {
 					return err
 				}
 				if g.json {
-					return printJSON(map[string]any{"evaluation": ev, "job": j})
+					if err := printJSON(done); err != nil {
+						return err
+					}
+				} else {
+					printEvaluation(done)
 				}
-				fmt.Printf("evaluation %d queued as job %d\n", ev.ID, j.ID)
-				return nil
-			}
-			ev, err := app.Evaluate.Create(ctx, opts)
-			if err != nil {
-				return err
-			}
-			p := newProgress()
-			_, runErr := app.Evaluate.Execute(ctx, ev, func(pr jobs.Progress) { _ = p.Report(pr) })
-			p.Done()
-			done, err := app.Evaluate.Get(context.WithoutCancel(ctx), ev.ID)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				if err := printJSON(done); err != nil {
-					return err
-				}
-			} else {
-				printEvaluation(done)
-			}
-			return runErr
+				return runErr
+			})
 		},
 	}
 	f := model.Flags()
@@ -83,26 +81,23 @@ accepts. Resumable: ` + "`doppel jobs resume`" + ` continues a stopped evaluatio
 			if err != nil {
 				return fmt.Errorf("evaluation id %q: not a number", args[0])
 			}
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			ev, err := app.Evaluate.Get(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(ev)
-			}
-			printEvaluation(ev)
-			for _, sm := range ev.Samples {
-				fmt.Printf("\n#%d %s\n  author:    %s\n", sm.Sample, trunc(sm.Prompt, 100), trunc(sm.Reference, 100))
-				for _, a := range sm.Answers {
-					fmt.Printf("  %-10s %s\n", a.Role+":", trunc(a.Answer, 100))
+			return withApp(cmd, func(app *doppel.App) error {
+				ev, err := app.Evaluate.Get(cmd.Context(), id)
+				if err != nil {
+					return err
 				}
-			}
-			return nil
+				if g.json {
+					return printJSON(ev)
+				}
+				printEvaluation(ev)
+				for _, sm := range ev.Samples {
+					fmt.Printf("\n#%d %s\n  author:    %s\n", sm.Sample, trunc(sm.Prompt, 100), trunc(sm.Reference, 100))
+					for _, a := range sm.Answers {
+						fmt.Printf("  %-10s %s\n", a.Role+":", trunc(a.Answer, 100))
+					}
+				}
+				return nil
+			})
 		},
 	}
 	list := &cobra.Command{
@@ -110,31 +105,28 @@ accepts. Resumable: ` + "`doppel jobs resume`" + ` continues a stopped evaluatio
 		Short: "Evaluations, newest first",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			m := ""
-			if len(args) == 1 {
-				m = args[0]
-			}
-			evs, err := app.Evaluate.List(cmd.Context(), m, 0)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(evs)
-			}
-			if len(evs) == 0 {
-				fmt.Println("no evaluations yet: run `doppel eval model NAME` after training")
+			return withApp(cmd, func(app *doppel.App) error {
+				m := ""
+				if len(args) == 1 {
+					m = args[0]
+				}
+				evs, err := app.Evaluate.List(cmd.Context(), m, 0)
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printJSON(evs)
+				}
+				if len(evs) == 0 {
+					fmt.Println("no evaluations yet: run `doppel eval model NAME` after training")
+					return nil
+				}
+				for i := range evs {
+					e := &evs[i]
+					fmt.Printf("%4d  %-22s %-10s gate %s  %s\n", e.ID, e.Model, e.Status, gateWord(e.Gate), e.CreatedAt)
+				}
 				return nil
-			}
-			for i := range evs {
-				e := &evs[i]
-				fmt.Printf("%4d  %-22s %-10s gate %s  %s\n", e.ID, e.Model, e.Status, gateWord(e.Gate), e.CreatedAt)
-			}
-			return nil
+			})
 		},
 	}
 	group("eval", "Evaluate retrieval and models").AddCommand(model, show, list)

@@ -36,30 +36,27 @@ func init() {
 		Short: "Search the indexed chunks (hybrid when an embedding model is configured, else BM25)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			hits, err := app.Search.Search(cmd.Context(), search.Query{Text: strings.Join(args, " "), K: k, Mode: search.Mode(mode), Filter: f})
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(hits)
-			}
-			if len(hits) == 0 {
-				fmt.Println("no matches")
-				return nil
-			}
-			for i, h := range hits {
-				title := h.Title
-				if title == "" {
-					title = h.URL
+			return withApp(cmd, func(app *doppel.App) error {
+				hits, err := app.Search.Search(cmd.Context(), search.Query{Text: strings.Join(args, " "), K: k, Mode: search.Mode(mode), Filter: f})
+				if err != nil {
+					return err
 				}
-				fmt.Printf("%d. %s  (score %.4f, chunk %d)\n   %s\n   %s\n\n", i+1, title, h.Score, h.ChunkID, h.URL, snippet(h.Text, 240))
-			}
-			return nil
+				if g.json {
+					return printJSON(hits)
+				}
+				if len(hits) == 0 {
+					fmt.Println("no matches")
+					return nil
+				}
+				for i, h := range hits {
+					title := h.Title
+					if title == "" {
+						title = h.URL
+					}
+					fmt.Printf("%d. %s  (score %.4f, chunk %d)\n   %s\n   %s\n\n", i+1, title, h.Score, h.ChunkID, h.URL, snippet(h.Text, 240))
+				}
+				return nil
+			})
 		},
 	}
 	searchCmd.Flags().IntVar(&k, "k", 5, "number of hits")
@@ -88,33 +85,30 @@ func init() {
 			if err != nil {
 				return err
 			}
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			var ms []search.Mode
-			for _, m := range modes {
-				ms = append(ms, search.Mode(m))
-			}
-			if len(ms) == 0 {
-				ms = []search.Mode{search.BM25}
-				if _, err := search.ActiveIndex(cmd.Context(), app.Store.DB); err == nil {
-					ms = append(ms, search.Vector, search.Hybrid)
+			return withApp(cmd, func(app *doppel.App) error {
+				var ms []search.Mode
+				for _, m := range modes {
+					ms = append(ms, search.Mode(m))
 				}
-			}
-			res, err := app.Search.Evaluate(cmd.Context(), qs, ms)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(res)
-			}
-			fmt.Printf("%-8s %9s %9s %9s %6s\n", "MODE", "RECALL@1", "RECALL@5", "MRR", "N")
-			for _, r := range res {
-				fmt.Printf("%-8s %9.3f %9.3f %9.3f %6d\n", r.Mode, r.RecallAt1, r.RecallAt5, r.MRR, r.Questions)
-			}
-			return nil
+				if len(ms) == 0 {
+					ms = []search.Mode{search.BM25}
+					if _, err := search.ActiveIndex(cmd.Context(), app.Store.DB); err == nil {
+						ms = append(ms, search.Vector, search.Hybrid)
+					}
+				}
+				res, err := app.Search.Evaluate(cmd.Context(), qs, ms)
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printJSON(res)
+				}
+				fmt.Printf("%-8s %9s %9s %9s %6s\n", "MODE", "RECALL@1", "RECALL@5", "MRR", "N")
+				for _, r := range res {
+					fmt.Printf("%-8s %9.3f %9.3f %9.3f %6d\n", r.Mode, r.RecallAt1, r.RecallAt5, r.MRR, r.Questions)
+				}
+				return nil
+			})
 		},
 	}
 	retrieval.Flags().StringVar(&questions, "questions", "", "TSV file: question<TAB>expected URL part")

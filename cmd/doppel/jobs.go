@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/doppelhq/doppel/backend/doppel"
 	"github.com/doppelhq/doppel/backend/jobs"
 )
 
@@ -18,34 +19,31 @@ func init() {
 		Short: "List jobs, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			js, err := app.Jobs.List(cmd.Context(), jobs.Filter{Status: jobs.Status(status), Kind: kind, Limit: 100})
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(js)
-			}
-			if len(js) == 0 {
-				fmt.Println("no jobs")
+			return withApp(cmd, func(app *doppel.App) error {
+				js, err := app.Jobs.List(cmd.Context(), jobs.Filter{Status: jobs.Status(status), Kind: kind, Limit: 100})
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printJSON(js)
+				}
+				if len(js) == 0 {
+					fmt.Println("no jobs")
+					return nil
+				}
+				fmt.Printf("%-6s %-14s %-12s %-10s %-20s %s\n", "ID", "KIND", "STATUS", "PROGRESS", "CREATED", "TITLE")
+				for _, j := range js {
+					prog := ""
+					if j.Total > 0 {
+						prog = fmt.Sprintf("%d%%", j.Done*100/j.Total)
+					}
+					fmt.Printf("%-6d %-14s %-12s %-10s %-20s %s\n", j.ID, j.Kind, j.Status, prog, j.CreatedAt.Local().Format(time.DateTime), j.Title)
+					if j.Error != "" {
+						fmt.Printf("       error: %s\n", j.Error)
+					}
+				}
 				return nil
-			}
-			fmt.Printf("%-6s %-14s %-12s %-10s %-20s %s\n", "ID", "KIND", "STATUS", "PROGRESS", "CREATED", "TITLE")
-			for _, j := range js {
-				prog := ""
-				if j.Total > 0 {
-					prog = fmt.Sprintf("%d%%", j.Done*100/j.Total)
-				}
-				fmt.Printf("%-6d %-14s %-12s %-10s %-20s %s\n", j.ID, j.Kind, j.Status, prog, j.CreatedAt.Local().Format(time.DateTime), j.Title)
-				if j.Error != "" {
-					fmt.Printf("       error: %s\n", j.Error)
-				}
-			}
-			return nil
+			})
 		},
 	}
 	list.Flags().StringVar(&status, "status", "", "only jobs with this status")
@@ -60,23 +58,20 @@ func init() {
 			if err != nil {
 				return fmt.Errorf("bad job id %q", args[0])
 			}
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			if err := app.Jobs.Cancel(cmd.Context(), id); err != nil {
-				return err
-			}
-			j, err := app.Jobs.Get(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(j)
-			}
-			fmt.Printf("job %d: cancel requested (%s)\n", id, j.Status)
-			return nil
+			return withApp(cmd, func(app *doppel.App) error {
+				if err := app.Jobs.Cancel(cmd.Context(), id); err != nil {
+					return err
+				}
+				j, err := app.Jobs.Get(cmd.Context(), id)
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printJSON(j)
+				}
+				fmt.Printf("job %d: cancel requested (%s)\n", id, j.Status)
+				return nil
+			})
 		},
 	})
 	jc.AddCommand(&cobra.Command{
@@ -88,26 +83,23 @@ func init() {
 			if err != nil {
 				return fmt.Errorf("bad job id %q", args[0])
 			}
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			p := newProgress()
-			j, err := app.Jobs.ResumeAndExecute(cmd.Context(), id, func(ev jobs.Progress) { _ = p.Report(ev) })
-			p.Done()
-			if g.json && j != nil {
-				if perr := printJSON(j); perr != nil {
-					return perr
+			return withApp(cmd, func(app *doppel.App) error {
+				p := newProgress()
+				j, err := app.Jobs.ResumeAndExecute(cmd.Context(), id, func(ev jobs.Progress) { _ = p.Report(ev) })
+				p.Done()
+				if g.json && j != nil {
+					if perr := printJSON(j); perr != nil {
+						return perr
+					}
 				}
-			}
-			if err != nil {
-				return err
-			}
-			if !g.json {
-				fmt.Printf("job %d resumed as job %d: %s\n", id, j.ID, j.Status)
-			}
-			return nil
+				if err != nil {
+					return err
+				}
+				if !g.json {
+					fmt.Printf("job %d resumed as job %d: %s\n", id, j.ID, j.Status)
+				}
+				return nil
+			})
 		},
 	})
 	command(jc)

@@ -45,6 +45,16 @@ func openApp(ctx context.Context) (*doppel.App, error) {
 	return doppel.Open(ctx, doppel.Config{DataDir: g.dataDir})
 }
 
+// withApp opens the backend for a command, runs fn with it and closes it.
+func withApp(cmd *cobra.Command, fn func(app *doppel.App) error) error {
+	app, err := openApp(cmd.Context())
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	return fn(app)
+}
+
 // printJSON writes v as indented JSON on stdout.
 func printJSON(v any) error {
 	enc := json.NewEncoder(os.Stdout)

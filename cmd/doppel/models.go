@@ -20,27 +20,24 @@ func init() {
 		Short: "List installed models",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			ms, err := app.Models.List(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(ms)
-			}
-			if len(ms) == 0 {
-				fmt.Println("no models yet: `doppel models pull NAME` or `doppel models import PATH --name NAME`")
+			return withApp(cmd, func(app *doppel.App) error {
+				ms, err := app.Models.List(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printJSON(ms)
+				}
+				if len(ms) == 0 {
+					fmt.Println("no models yet: `doppel models pull NAME` or `doppel models import PATH --name NAME`")
+					return nil
+				}
+				fmt.Printf("%-36s %-10s %-8s %-8s %s\n", "NAME", "KIND", "PARAMS", "QUANT", "SIZE")
+				for _, m := range ms {
+					fmt.Printf("%-36s %-10s %-8s %-8s %s\n", m.Name, m.Kind, m.ParameterSize, m.Quantization, humanBytes(m.Size))
+				}
 				return nil
-			}
-			fmt.Printf("%-36s %-10s %-8s %-8s %s\n", "NAME", "KIND", "PARAMS", "QUANT", "SIZE")
-			for _, m := range ms {
-				fmt.Printf("%-36s %-10s %-8s %-8s %s\n", m.Name, m.Kind, m.ParameterSize, m.Quantization, humanBytes(m.Size))
-			}
-			return nil
+			})
 		},
 	})
 	models.AddCommand(&cobra.Command{
@@ -82,23 +79,20 @@ func init() {
 		Short:   "Remove models",
 		Args:    cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			for _, n := range args {
-				if err := app.Models.Delete(cmd.Context(), n); err != nil {
-					return err
+			return withApp(cmd, func(app *doppel.App) error {
+				for _, n := range args {
+					if err := app.Models.Delete(cmd.Context(), n); err != nil {
+						return err
+					}
+					if !g.json {
+						fmt.Printf("deleted %s\n", n)
+					}
 				}
-				if !g.json {
-					fmt.Printf("deleted %s\n", n)
+				if g.json {
+					return printJSON(map[string][]string{"deleted": args})
 				}
-			}
-			if g.json {
-				return printJSON(map[string][]string{"deleted": args})
-			}
-			return nil
+				return nil
+			})
 		},
 	})
 	models.AddCommand(&cobra.Command{
@@ -106,55 +100,52 @@ func init() {
 		Short: "Import the catalog's offline models from the local cache (filled by scripts/fetch-models.sh)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			installed, err := app.Models.List(cmd.Context())
-			if err != nil {
-				return err
-			}
-			have := map[string]bool{}
-			for _, m := range installed {
-				have[m.Name] = true
-			}
-			entries, err := catalog.Catalog()
-			if err != nil {
-				return err
-			}
-			imported, present := []string{}, []string{}
-			for _, e := range entries {
-				if e.Offline == nil {
-					continue
-				}
-				if have[e.Name] {
-					present = append(present, e.Name)
-					continue
-				}
-				path, err := catalog.OfflinePath(e)
+			return withApp(cmd, func(app *doppel.App) error {
+				installed, err := app.Models.List(cmd.Context())
 				if err != nil {
 					return err
 				}
-				p := newProgress()
-				_, err = app.Jobs.Execute(cmd.Context(), doppel.KindModelImport, "Import "+e.Name,
-					llm.ImportRequest{Name: e.Name, Path: path}, func(ev jobs.Progress) { _ = p.Report(ev) })
-				p.Done()
+				have := map[string]bool{}
+				for _, m := range installed {
+					have[m.Name] = true
+				}
+				entries, err := catalog.Catalog()
 				if err != nil {
 					return err
 				}
-				imported = append(imported, e.Name)
-			}
-			if g.json {
-				return printJSON(map[string][]string{"imported": imported, "present": present})
-			}
-			for _, n := range imported {
-				fmt.Printf("imported %s\n", n)
-			}
-			for _, n := range present {
-				fmt.Printf("%s already installed\n", n)
-			}
-			return nil
+				imported, present := []string{}, []string{}
+				for _, e := range entries {
+					if e.Offline == nil {
+						continue
+					}
+					if have[e.Name] {
+						present = append(present, e.Name)
+						continue
+					}
+					path, err := catalog.OfflinePath(e)
+					if err != nil {
+						return err
+					}
+					p := newProgress()
+					_, err = app.Jobs.Execute(cmd.Context(), doppel.KindModelImport, "Import "+e.Name,
+						llm.ImportRequest{Name: e.Name, Path: path}, func(ev jobs.Progress) { _ = p.Report(ev) })
+					p.Done()
+					if err != nil {
+						return err
+					}
+					imported = append(imported, e.Name)
+				}
+				if g.json {
+					return printJSON(map[string][]string{"imported": imported, "present": present})
+				}
+				for _, n := range imported {
+					fmt.Printf("imported %s\n", n)
+				}
+				for _, n := range present {
+					fmt.Printf("%s already installed\n", n)
+				}
+				return nil
+			})
 		},
 	})
 	command(models)
@@ -163,24 +154,21 @@ func init() {
 // runJob runs a registered job kind in the foreground with a progress bar
 // on stderr, printing the finished job (with --json) or a summary.
 func runJob(cmd *cobra.Command, kind, title string, payload any) error {
-	app, err := openApp(cmd.Context())
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	p := newProgress()
-	done, runErr := app.Jobs.Execute(cmd.Context(), kind, title, payload, func(ev jobs.Progress) { _ = p.Report(ev) })
-	p.Done()
-	if g.json && done != nil {
-		if err := printJSON(done); err != nil {
-			return err
+	return withApp(cmd, func(app *doppel.App) error {
+		p := newProgress()
+		done, runErr := app.Jobs.Execute(cmd.Context(), kind, title, payload, func(ev jobs.Progress) { _ = p.Report(ev) })
+		p.Done()
+		if g.json && done != nil {
+			if err := printJSON(done); err != nil {
+				return err
+			}
 		}
-	}
-	if runErr != nil {
-		return runErr
-	}
-	if !g.json {
-		fmt.Printf("%s: %s\n", title, done.Status)
-	}
-	return nil
+		if runErr != nil {
+			return runErr
+		}
+		if !g.json {
+			fmt.Printf("%s: %s\n", title, done.Status)
+		}
+		return nil
+	})
 }

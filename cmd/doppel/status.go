@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/doppelhq/doppel/backend/doppel"
 )
 
 func init() {
@@ -12,34 +14,31 @@ func init() {
 		Short: "Show the data dir, schema version, Ollama and installed models",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			st, err := app.Status(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printJSON(st)
-			}
-			fmt.Printf("Doppel %s\n", st.Version)
-			fmt.Printf("data dir:  %s (schema v%d)\n", st.DataDir, st.SchemaVersion)
-			if st.Ollama.Reachable {
-				how := "external"
-				if st.Ollama.Managed {
-					how = "managed by Doppel"
+			return withApp(cmd, func(app *doppel.App) error {
+				st, err := app.Status(cmd.Context(), true)
+				if err != nil {
+					return err
 				}
-				fmt.Printf("ollama:    %s, version %s (%s)\n", st.Ollama.URL, st.Ollama.Version, how)
-			} else {
-				fmt.Printf("ollama:    not reachable: %s\n", st.Ollama.Error)
-			}
-			fmt.Printf("models:    %d\n", len(st.Models))
-			for _, m := range st.Models {
-				fmt.Printf("  %-32s %-9s %s\n", m.Name, m.Kind, humanBytes(m.Size))
-			}
-			return nil
+				if g.json {
+					return printJSON(st)
+				}
+				fmt.Printf("Doppel %s\n", st.Version)
+				fmt.Printf("data dir:  %s (schema v%d)\n", st.DataDir, st.SchemaVersion)
+				if st.Ollama.Reachable {
+					how := "external"
+					if st.Ollama.Managed {
+						how = "managed by Doppel"
+					}
+					fmt.Printf("ollama:    %s, version %s (%s)\n", st.Ollama.URL, st.Ollama.Version, how)
+				} else {
+					fmt.Printf("ollama:    not reachable: %s\n", st.Ollama.Error)
+				}
+				fmt.Printf("models:    %d\n", len(st.Models))
+				for _, m := range st.Models {
+					fmt.Printf("  %-32s %-9s %s\n", m.Name, m.Kind, humanBytes(m.Size))
+				}
+				return nil
+			})
 		},
 	})
 }

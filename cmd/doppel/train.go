@@ -47,45 +47,42 @@ Settings not given are proposed by the trainer's hardware detection.`,
 			if lr > 0 {
 				req.Overrides["learning_rate"] = lr
 			}
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			ctx := cmd.Context()
-			if detach {
-				r, j, err := app.Train.Start(ctx, req)
+			return withApp(cmd, func(app *doppel.App) error {
+				ctx := cmd.Context()
+				if detach {
+					r, j, err := app.Train.Start(ctx, req)
+					if err != nil {
+						return err
+					}
+					if g.json {
+						return printJSON(map[string]any{"run": r, "job": j})
+					}
+					fmt.Printf("run %d queued as job %d\n", r.ID, j.ID)
+					return nil
+				}
+				r, err := app.Train.Create(ctx, req)
+				if err != nil {
+					return err
+				}
+				if !g.json {
+					fmt.Fprintf(os.Stderr, "run %d: %s on %s\n", r.ID, r.Base, r.Dataset)
+				}
+				p := newProgress()
+				_, runErr := app.Train.Execute(ctx, r, func(ev jobs.Progress) { _ = p.Report(ev) })
+				p.Done()
+				done, err := app.Train.Get(context.WithoutCancel(cmd.Context()), r.ID)
 				if err != nil {
 					return err
 				}
 				if g.json {
-					return printJSON(map[string]any{"run": r, "job": j})
+					if err := printJSON(runView(done)); err != nil {
+						return err
+					}
+				} else {
+					printTrainingRun(done)
 				}
-				fmt.Printf("run %d queued as job %d\n", r.ID, j.ID)
-				return nil
-			}
-			r, err := app.Train.Create(ctx, req)
-			if err != nil {
-				return err
-			}
-			if !g.json {
-				fmt.Fprintf(os.Stderr, "run %d: %s on %s\n", r.ID, r.Base, r.Dataset)
-			}
-			p := newProgress()
-			_, runErr := app.Train.Execute(ctx, r, func(ev jobs.Progress) { _ = p.Report(ev) })
-			p.Done()
-			done, err := app.Train.Get(context.WithoutCancel(cmd.Context()), r.ID)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				if err := printJSON(runView(done)); err != nil {
-					return err
-				}
-			} else {
-				printTrainingRun(done)
-			}
-			return runErr
+				return runErr
+			})
 		},
 	}
 	f := tc.Flags()
@@ -111,32 +108,29 @@ Settings not given are proposed by the trainer's hardware detection.`,
 		Short: "List training runs, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			app, err := openApp(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			rs, err := app.Train.List(cmd.Context(), 200, g.json)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				out := make([]runJSON, 0, len(rs))
-				for _, r := range rs {
-					out = append(out, runView(r))
+			return withApp(cmd, func(app *doppel.App) error {
+				rs, err := app.Train.List(cmd.Context(), 200, g.json)
+				if err != nil {
+					return err
 				}
-				return printJSON(out)
-			}
-			if len(rs) == 0 {
-				fmt.Println("no training runs yet: `doppel train --dataset DIR`")
+				if g.json {
+					out := make([]runJSON, 0, len(rs))
+					for _, r := range rs {
+						out = append(out, runView(r))
+					}
+					return printJSON(out)
+				}
+				if len(rs) == 0 {
+					fmt.Println("no training runs yet: `doppel train --dataset DIR`")
+					return nil
+				}
+				fmt.Printf("%-5s %-10s %-16s %-10s %-8s %-8s %-16s %s\n", "ID", "STATUS", "BASE", "STEP", "LOSS", "EVAL", "MODEL", "DATASET")
+				for _, r := range rs {
+					fmt.Printf("%-5d %-10s %-16s %-10s %-8s %-8s %-16s %s\n", r.ID, r.Status, trunc(r.Base, 16),
+						fmt.Sprintf("%d/%d", r.Step, r.TotalSteps), f3(r.Loss), f3(r.EvalLoss), r.Model, r.Dataset)
+				}
 				return nil
-			}
-			fmt.Printf("%-5s %-10s %-16s %-10s %-8s %-8s %-16s %s\n", "ID", "STATUS", "BASE", "STEP", "LOSS", "EVAL", "MODEL", "DATASET")
-			for _, r := range rs {
-				fmt.Printf("%-5d %-10s %-16s %-10s %-8s %-8s %-16s %s\n", r.ID, r.Status, trunc(r.Base, 16),
-					fmt.Sprintf("%d/%d", r.Step, r.TotalSteps), f3(r.Loss), f3(r.EvalLoss), r.Model, r.Dataset)
-			}
-			return nil
+			})
 		},
 	})
 	runs.AddCommand(&cobra.Command{
@@ -219,20 +213,17 @@ Settings not given are proposed by the trainer's hardware detection.`,
 			Short: "Make a trained model the accepted twin (chat uses it; the previous one is archived)",
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				app, err := openApp(cmd.Context())
-				if err != nil {
-					return err
-				}
-				defer app.Close()
-				v, err := app.Train.Accept(cmd.Context(), args[0])
-				if err != nil {
-					return err
-				}
-				if g.json {
-					return printJSON(v)
-				}
-				fmt.Printf("%s is now the accepted twin\n", v.Name)
-				return nil
+				return withApp(cmd, func(app *doppel.App) error {
+					v, err := app.Train.Accept(cmd.Context(), args[0])
+					if err != nil {
+						return err
+					}
+					if g.json {
+						return printJSON(v)
+					}
+					fmt.Printf("%s is now the accepted twin\n", v.Name)
+					return nil
+				})
 			},
 		})
 		c.AddCommand(&cobra.Command{
@@ -240,20 +231,17 @@ Settings not given are proposed by the trainer's hardware detection.`,
 			Short: "Archive a candidate made by training (it stays in Ollama until removed)",
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				app, err := openApp(cmd.Context())
-				if err != nil {
-					return err
-				}
-				defer app.Close()
-				v, err := app.Train.Reject(cmd.Context(), args[0])
-				if err != nil {
-					return err
-				}
-				if g.json {
-					return printJSON(v)
-				}
-				fmt.Printf("%s is archived\n", v.Name)
-				return nil
+				return withApp(cmd, func(app *doppel.App) error {
+					v, err := app.Train.Reject(cmd.Context(), args[0])
+					if err != nil {
+						return err
+					}
+					if g.json {
+						return printJSON(v)
+					}
+					fmt.Printf("%s is archived\n", v.Name)
+					return nil
+				})
 			},
 		})
 		for _, sub := range c.Commands() {
@@ -273,40 +261,37 @@ Settings not given are proposed by the trainer's hardware detection.`,
 // listModelsJSON prints the installed models with the registry's status and
 // run_id for models made by `doppel train` (other models: status "", run_id null).
 func listModelsJSON(cmd *cobra.Command) error {
-	app, err := openApp(cmd.Context())
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	ms, err := app.Models.List(cmd.Context())
-	if err != nil {
-		return err
-	}
-	vs, err := app.Train.Versions(cmd.Context())
-	if err != nil {
-		return err
-	}
-	byName := map[string]train.ModelVersion{}
-	for _, v := range vs {
-		byName[v.Name] = v
-	}
-	type modelJSON struct {
-		llm.Model
-		Status  string   `json:"status"`
-		RunID   *int64   `json:"run_id"`
-		Base    string   `json:"base,omitempty"`
-		Dataset string   `json:"dataset,omitempty"`
-		Aliases []string `json:"aliases,omitempty"`
-	}
-	out := make([]modelJSON, 0, len(ms))
-	for _, m := range ms {
-		mj := modelJSON{Model: m}
-		if v, ok := byName[m.Name]; ok {
-			mj.Status, mj.RunID, mj.Base, mj.Dataset, mj.Aliases = v.Status, v.RunID, v.Base, v.Dataset, v.Aliases
+	return withApp(cmd, func(app *doppel.App) error {
+		ms, err := app.Models.List(cmd.Context())
+		if err != nil {
+			return err
 		}
-		out = append(out, mj)
-	}
-	return printJSON(out)
+		vs, err := app.Train.Versions(cmd.Context())
+		if err != nil {
+			return err
+		}
+		byName := map[string]train.ModelVersion{}
+		for _, v := range vs {
+			byName[v.Name] = v
+		}
+		type modelJSON struct {
+			llm.Model
+			Status  string   `json:"status"`
+			RunID   *int64   `json:"run_id"`
+			Base    string   `json:"base,omitempty"`
+			Dataset string   `json:"dataset,omitempty"`
+			Aliases []string `json:"aliases,omitempty"`
+		}
+		out := make([]modelJSON, 0, len(ms))
+		for _, m := range ms {
+			mj := modelJSON{Model: m}
+			if v, ok := byName[m.Name]; ok {
+				mj.Status, mj.RunID, mj.Base, mj.Dataset, mj.Aliases = v.Status, v.RunID, v.Base, v.Dataset, v.Aliases
+			}
+			out = append(out, mj)
+		}
+		return printJSON(out)
+	})
 }
 
 // runJSON is a run as `runs list --json` prints it (metrics as {step, loss, …}).
@@ -363,14 +348,11 @@ func withRun(cmd *cobra.Command, args []string, fn func(app *doppel.App, id int6
 	if err != nil || id <= 0 {
 		return fmt.Errorf("bad run id %q", args[0])
 	}
-	app, err := openApp(cmd.Context())
-	if err != nil {
+	return withApp(cmd, func(app *doppel.App) error {
+		err = fn(app, id)
+		if errors.Is(err, train.ErrNotFound) {
+			return fmt.Errorf("no training run %d", id)
+		}
 		return err
-	}
-	defer app.Close()
-	err = fn(app, id)
-	if errors.Is(err, train.ErrNotFound) {
-		return fmt.Errorf("no training run %d", id)
-	}
-	return err
+	})
 }
