@@ -8,7 +8,6 @@
 package evaluate
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -445,7 +444,7 @@ func (s *Service) samples(ctx context.Context, ev *Evaluation, n int) ([]Sample,
 	if err != nil || len(have) > 0 {
 		return have, err
 	}
-	rows, err := readConversations(filepath.Join(ev.DatasetDir, "test.jsonl"), n)
+	rows, err := train.ReadConversations(filepath.Join(ev.DatasetDir, "test.jsonl"), n)
 	if err != nil {
 		return nil, err
 	}
@@ -469,61 +468,12 @@ func (s *Service) samples(ctx context.Context, ev *Evaluation, n int) ([]Sample,
 	return s.storedSamples(ctx, ev.ID)
 }
 
-// conversation is one exported sample: system, the last user turn, and the
-// author's answer.
-type conversation struct{ System, Prompt, Reference string }
-
-// readConversations reads up to n conversations (n <= 0: all) from a
-// messages-format JSONL file.
-func readConversations(path string, n int) ([]conversation, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read test split: %w", err)
-	}
-	defer f.Close()
-	var out []conversation
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	line := 0
-	for sc.Scan() && (n <= 0 || len(out) < n) {
-		line++
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		var row struct {
-			Messages []struct{ Role, Content string } `json:"messages"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
-			return nil, fmt.Errorf("%s:%d: not a messages-format sample: %w", path, line, err)
-		}
-		var c conversation
-		for _, m := range row.Messages {
-			switch m.Role {
-			case "system":
-				c.System = m.Content
-			case "user":
-				c.Prompt = m.Content
-			case "assistant":
-				c.Reference = m.Content
-			}
-		}
-		if c.Prompt == "" || c.Reference == "" {
-			return nil, fmt.Errorf("%s:%d: a sample needs a user and an assistant message", path, line)
-		}
-		out = append(out, c)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	return out, nil
-}
-
 // authorStyle is the style profile of the author's own text in the export
 // (the assistant turns of train and test, up to 2,000 samples).
 func authorStyle(dir string) (Style, error) {
 	var texts []string
 	for _, f := range []string{"train.jsonl", "test.jsonl"} {
-		rows, err := readConversations(filepath.Join(dir, f), 2000)
+		rows, err := train.ReadConversations(filepath.Join(dir, f), 2000)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				continue

@@ -2,9 +2,11 @@ package train
 
 import (
 	"archive/zip"
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -217,4 +219,53 @@ func chatTemplateFor(entry *models.Entry, mergedDir string) (tmpl string, stop [
 	}
 	t, err := models.Template(name)
 	return t, stop, err
+}
+
+// Conversation is one exported sample: system, the last user turn, and the
+// author's answer.
+type Conversation struct{ System, Prompt, Reference string }
+
+// ReadConversations reads up to n conversations (n <= 0: all) from a
+// messages-format JSONL file.
+func ReadConversations(path string, n int) ([]Conversation, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read test split: %w", err)
+	}
+	defer f.Close()
+	var out []Conversation
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	line := 0
+	for sc.Scan() && (n <= 0 || len(out) < n) {
+		line++
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var row struct {
+			Messages []struct{ Role, Content string } `json:"messages"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &row); err != nil {
+			return nil, fmt.Errorf("%s:%d: not a messages-format sample: %w", path, line, err)
+		}
+		var c Conversation
+		for _, m := range row.Messages {
+			switch m.Role {
+			case "system":
+				c.System = m.Content
+			case "user":
+				c.Prompt = m.Content
+			case "assistant":
+				c.Reference = m.Content
+			}
+		}
+		if c.Prompt == "" || c.Reference == "" {
+			return nil, fmt.Errorf("%s:%d: a sample needs a user and an assistant message", path, line)
+		}
+		out = append(out, c)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return out, nil
 }

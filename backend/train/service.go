@@ -5,13 +5,11 @@
 package train
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -747,31 +745,11 @@ func (s *Service) smokeChat(ctx context.Context, name, datasetDir string) (*Smok
 }
 
 func firstPrompt(path string) (system, user string, ok bool) {
-	f, err := os.Open(path)
-	if err != nil {
+	cs, err := ReadConversations(path, 1)
+	if err != nil || len(cs) == 0 {
 		return "", "", false
 	}
-	defer f.Close()
-	br := bufio.NewReaderSize(f, 1<<20)
-	line, err := br.ReadBytes('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", "", false
-	}
-	var row struct {
-		Messages []struct{ Role, Content string } `json:"messages"`
-	}
-	if json.Unmarshal(line, &row) != nil {
-		return "", "", false
-	}
-	for _, m := range row.Messages {
-		switch m.Role {
-		case "system":
-			system = m.Content
-		case "user":
-			user = m.Content
-		}
-	}
-	return system, user, user != ""
+	return cs[0].System, cs[0].Prompt, true
 }
 
 // Versions lists the model versions made by training.
