@@ -205,15 +205,6 @@ func mergedDir(r *train.Run) string {
 	return a.Merged
 }
 
-// jobID is the job running this evaluation: its own evaluate job, or the
-// train job of the one-click path.
-func jobID(ctx context.Context) *int64 {
-	if id, ok := jobs.IDFrom(ctx); ok {
-		return &id
-	}
-	return nil
-}
-
 // Run does evaluation id. It is resumable: samples and answers already
 // stored are kept, so a killed or cancelled evaluation continues where it
 // stopped.
@@ -230,8 +221,13 @@ func (s *Service) Run(ctx context.Context, id int64, report func(jobs.Progress) 
 	}
 	var opts Options
 	_ = json.Unmarshal(ev.Config, &opts)
+	// The job running it: its own evaluate job, or the train job of the one-click path.
+	var jobID *int64
+	if j, ok := jobs.IDFrom(ctx); ok {
+		jobID = &j
+	}
 	if _, err := s.db.ExecContext(ctx, `UPDATE evaluations SET status='running', error='', job_id=COALESCE(?, job_id) WHERE id=?`,
-		jobID(ctx), id); err != nil {
+		jobID, id); err != nil {
 		return nil, err
 	}
 	finish := func(status string, cause error) (*Evaluation, error) {

@@ -378,17 +378,6 @@ func (s *Service) RerunAndSubmit(ctx context.Context, id int64) (*Run, *jobs.Job
 	return r, j, err
 }
 
-// jobIDFor finds the running train job of a run (set when the job starts).
-func (s *Service) jobIDFor(ctx context.Context, runID int64) *int64 {
-	var id int64
-	err := s.db.QueryRowContext(ctx, `SELECT id FROM jobs WHERE kind=? AND status='running'
-		AND json_extract(payload, '$.run_id')=? ORDER BY id DESC LIMIT 1`, KindTrain, runID).Scan(&id)
-	if err != nil {
-		return nil
-	}
-	return &id
-}
-
 // progressWriter turns setup log lines into job progress messages.
 type progressWriter struct {
 	report func(jobs.Progress) error
@@ -417,7 +406,10 @@ func (s *Service) execute(ctx context.Context, id int64, report func(jobs.Progre
 	if err != nil {
 		return nil, err
 	}
-	jobID := s.jobIDFor(ctx, id)
+	var jobID *int64 // the job running this attempt
+	if j, ok := jobs.IDFrom(ctx); ok {
+		jobID = &j
+	}
 	switch r.Status {
 	case Succeeded:
 		return nil, fmt.Errorf("run %d already succeeded (re-run it with `doppel` or the Training page)", id)
