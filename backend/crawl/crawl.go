@@ -104,7 +104,13 @@ func (o Options) withDefaults(start *url.URL) Options {
 		o.Timeout = 30 * time.Second
 	}
 	if o.Transport == nil {
-		o.Transport = http.DefaultTransport
+		// http.DefaultTransport keeps only 2 idle connections per host, so
+		// with 4 requests in flight every other request dials a new one:
+		// ~600 TCP connections for a 2,000-page site instead of a handful,
+		// which costs the site as much as it costs us.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = max(o.Parallelism, 2)
+		o.Transport = t
 	}
 	if o.UserAgent == "" {
 		o.UserAgent = UserAgent
