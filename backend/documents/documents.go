@@ -8,7 +8,6 @@ package documents
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -22,6 +21,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/doppelhq/doppel/backend/store"
 )
@@ -205,7 +206,10 @@ func Words(content string) int {
 	return n
 }
 
-// gzipWriters are reused: a flate writer allocates about 1 MB.
+// gzipWriters are reused: a flate writer allocates about 1 MB. The
+// klauspost/compress gzip writes the same format as compress/gzip at
+// ~1.4x the speed (BestSpeed; the raw page is compressed for every page
+// stored, so it is a visible share of a crawl).
 var gzipWriters = sync.Pool{New: func() any {
 	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
 	return w
