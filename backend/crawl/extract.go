@@ -128,33 +128,13 @@ const noiseSelector = `script, style, noscript, template, nav, aside, form,
 	img[width="1"], img[height="1"]`
 
 // Selectors are compiled once (goquery's Find compiles its string on
-// every call).
+// every call). Metadata and links are looked up in a pageIndex instead.
 var (
 	selNoise     = cascadia.MustCompile(noiseSelector)
 	selHTMLish   = cascadia.MustCompile("body, head, p, div, article")
 	selChrome    = cascadia.MustCompile("header, footer")
 	selArticle   = cascadia.MustCompile("article")
-	selOGType    = cascadia.MustCompile(`meta[property="og:type"]`)
-	selGenerator = cascadia.MustCompile(`meta[name="generator"]`)
-	selHTML      = cascadia.MustCompile("html")
-	selOGTitle   = cascadia.MustCompile(`meta[property="og:title"]`)
-	selH1        = cascadia.MustCompile("article h1, main h1, h1")
-	selTitle     = cascadia.MustCompile("title")
-	selAuthor    = cascadia.MustCompile(`meta[name="author"]`)
-	selArtAuthor = cascadia.MustCompile(`meta[property="article:author"]`)
-	selCanonical = cascadia.MustCompile(`link[rel="canonical"]`)
-	selOGURL     = cascadia.MustCompile(`meta[property="og:url"]`)
-	selPublished = []cascadia.Selector{cascadia.MustCompile(`meta[property="article:published_time"]`), cascadia.MustCompile(`meta[itemprop="datePublished"]`), cascadia.MustCompile(`meta[name="date"]`)}
-	selTime      = cascadia.MustCompile("article time[datetime], time[datetime]")
-	selArtTag    = cascadia.MustCompile(`meta[property="article:tag"]`)
-	selRelTag    = cascadia.MustCompile(`a[rel~="tag"], a[rel~="category"]`)
-	selKeywords  = cascadia.MustCompile(`meta[name="keywords"]`)
-	selJSONLD    = cascadia.MustCompile(`script[type="application/ld+json"]`)
-	selHTTPEquiv = cascadia.MustCompile("meta[http-equiv]")
-	selBody      = cascadia.MustCompile("body")
 	selEntries   = cascadia.MustCompile("article, .post-preview, .post-card, .post-item, .post-list > li, .archive-item, .entry-summary")
-	selLinks     = cascadia.MustCompile("a[href], link[rel=next], link[rel=prev]")
-	selAlternate = cascadia.MustCompile(`link[rel="alternate"]`)
 	selFeedNoise = cascadia.MustCompile(`script, style, iframe, form, img[width="1"], img[height="1"]`)
 )
 
@@ -184,16 +164,17 @@ func Extract(body []byte, contentType string, pageURL *url.URL) (p *Page, err er
 		return nil, fmt.Errorf("%s: %w", pageURL, ErrNotHTML)
 	}
 	p = &Page{}
-	meta := readMeta(doc, pageURL)
+	ix := indexPage(root)
+	meta := readMeta(ix, pageURL)
 	p.Title, p.Author, p.Published, p.Canonical, p.Tags, p.Generator, p.Language =
 		meta.title, meta.author, meta.published, meta.canonical, meta.tags, meta.generator, meta.lang
-	p.Links, p.Feeds = links(doc, pageURL)
+	p.Links, p.Feeds = links(ix, pageURL)
 
-	if target := metaRefresh(doc, pageURL); target != "" {
+	if target := metaRefresh(ix, pageURL); target != "" {
 		p.Kind, p.Reason, p.RedirectTo = PageRedirect, "redirect stub (meta refresh)", target
 		return p, nil
 	}
-	if kind, reason := classify(doc, pageURL, meta); kind != PageArticle {
+	if kind, reason := classify(ix, pageURL, meta); kind != PageArticle {
 		p.Kind, p.Reason = kind, reason
 		return p, nil
 	}
@@ -207,6 +188,8 @@ func Extract(body []byte, contentType string, pageURL *url.URL) (p *Page, err er
 	parser := readability.NewParser()
 	parser.CharThresholds = 200
 	parser.KeepClasses = true // code blocks keep their language-* class
+	// readMeta has read the JSON-LD already.
+	parser.DisableJSONLD = true
 	// Its default logger formats Info records into io.Discard.
 	parser.Logger = discardLogger
 	art, err := parser.ParseAndMutate(root, pageURL)
@@ -272,65 +255,32 @@ type pageMeta struct {
 	ldTypes                                           []string
 }
 
-// attr is the trimmed attribute name of the first element matching sel.
-func attr(doc *goquery.Document, sel cascadia.Selector, name string) string {
-	n := cascadia.Query(doc.Nodes[0], sel)
-	if n == nil {
-		return ""
-	}
-	return strings.TrimSpace(attrOf(n, name))
-}
-
 func attrOf(n *html.Node, name string) string {
-	for _, a := range n.Attr {
-		if a.Key == name {
-			return a.Val
-		}
-	}
-	return ""
+	v, _ := attrValue(n, name)
+	return v
 }
 
-// firstText is the text of the first element matching sel.
-func firstText(doc *goquery.Document, sel cascadia.Selector) string {
-	n := cascadia.Query(doc.Nodes[0], sel)
-	if n == nil {
-		return ""
-	}
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return b.String()
-}
-
-func readMeta(doc *goquery.Document, pageURL *url.URL) pageMeta {
+func readMeta(ix *pageIndex, pageURL *url.URL) pageMeta {
 	var m pageMeta
-	m.ogType = strings.ToLower(attr(doc, selOGType, "content"))
-	m.generator = attr(doc, selGenerator, "content")
-	m.lang = attr(doc, selHTML, "lang")
-	m.title = attr(doc, selOGTitle, "content")
+	m.ogType = strings.ToLower(ix.metaContent("property", "og:type"))
+	m.generator = ix.metaContent("name", "generator")
+	m.lang = trimmedAttr(ix.html, "lang")
+	m.title = ix.metaContent("property", "og:title")
 	if m.title == "" {
-		m.title = strings.TrimSpace(firstText(doc, selH1))
+		m.title = strings.TrimSpace(textOf(ix.h1))
 	}
 	if m.title == "" {
-		m.title = strings.TrimSpace(firstText(doc, selTitle))
+		m.title = strings.TrimSpace(textOf(ix.title))
 	}
 	m.title = strings.Join(strings.Fields(m.title), " ")
-	m.author = attr(doc, selAuthor, "content")
+	m.author = ix.metaContent("name", "author")
 	if m.author == "" {
-		m.author = attr(doc, selArtAuthor, "content")
+		m.author = ix.metaContent("property", "article:author")
 		if strings.HasPrefix(m.author, "http") {
 			m.author = ""
 		}
 	}
-	for _, c := range []string{attr(doc, selCanonical, "href"), attr(doc, selOGURL, "content")} {
+	for _, c := range []string{trimmedAttr(ix.canonical, "href"), ix.metaContent("property", "og:url")} {
 		if c == "" {
 			continue
 		}
@@ -339,14 +289,14 @@ func readMeta(doc *goquery.Document, pageURL *url.URL) pageMeta {
 			break
 		}
 	}
-	for _, sel := range selPublished {
-		if t, ok := parseDate(attr(doc, sel, "content")); ok {
+	for _, key := range [][2]string{{"property", "article:published_time"}, {"itemprop", "datePublished"}, {"name", "date"}} {
+		if t, ok := parseDate(ix.metaContent(key[0], key[1])); ok {
 			m.published = t
 			break
 		}
 	}
 	if m.published.IsZero() {
-		if t, ok := parseDate(attr(doc, selTime, "datetime")); ok {
+		if t, ok := parseDate(trimmedAttr(ix.time, "datetime")); ok {
 			m.published = t
 		}
 	}
@@ -358,14 +308,20 @@ func readMeta(doc *goquery.Document, pageURL *url.URL) pageMeta {
 			m.tags = append(m.tags, t)
 		}
 	}
-	doc.FindMatcher(selArtTag).Each(func(_ int, s *goquery.Selection) { addTag(s.AttrOr("content", "")) })
-	doc.FindMatcher(selRelTag).Each(func(_ int, s *goquery.Selection) { addTag(s.Text()) })
+	for _, n := range ix.articleTags {
+		addTag(attrOf(n, "content"))
+	}
+	for _, n := range ix.relTags {
+		addTag(textOf(n))
+	}
 	if len(m.tags) == 0 {
-		for _, k := range strings.Split(attr(doc, selKeywords, "content"), ",") {
+		for _, k := range strings.Split(ix.metaContent("name", "keywords"), ",") {
 			addTag(k)
 		}
 	}
-	doc.FindMatcher(selJSONLD).Each(func(_ int, s *goquery.Selection) { m.readJSONLD(s.Text()) })
+	for _, n := range ix.jsonLD {
+		m.readJSONLD(textOf(n))
+	}
 	return m
 }
 
@@ -466,15 +422,14 @@ func parseDate(s string) (time.Time, bool) {
 	return t.UTC(), true
 }
 
-func metaRefresh(doc *goquery.Document, pageURL *url.URL) string {
+func metaRefresh(ix *pageIndex, pageURL *url.URL) string {
 	c := ""
-	doc.FindMatcher(selHTTPEquiv).EachWithBreak(func(_ int, s *goquery.Selection) bool {
-		if strings.EqualFold(s.AttrOr("http-equiv", ""), "refresh") {
-			c = s.AttrOr("content", "")
-			return false
+	for _, n := range ix.httpEquiv {
+		if strings.EqualFold(attrOf(n, "http-equiv"), "refresh") {
+			c = attrOf(n, "content")
+			break
 		}
-		return true
-	})
+	}
 	if c == "" {
 		return ""
 	}
@@ -495,7 +450,7 @@ func metaRefresh(doc *goquery.Document, pageURL *url.URL) string {
 
 // classify tells articles from listings (home, tag, category, archive,
 // pagination and search pages).
-func classify(doc *goquery.Document, pageURL *url.URL, m pageMeta) (PageKind, string) {
+func classify(ix *pageIndex, pageURL *url.URL, m pageMeta) (PageKind, string) {
 	articleMarkup := m.ogType == "article"
 	for _, t := range m.ldTypes {
 		if isArticleType(t) {
@@ -503,8 +458,8 @@ func classify(doc *goquery.Document, pageURL *url.URL, m pageMeta) (PageKind, st
 		}
 	}
 	body := ""
-	if n := cascadia.Query(doc.Nodes[0], selBody); n != nil {
-		body = strings.ToLower(attrOf(n, "class"))
+	if ix.body != nil {
+		body = strings.ToLower(attrOf(ix.body, "class"))
 	}
 	for _, c := range []string{"single-post", "post-template", "single ", "page-template"} {
 		if strings.Contains(body+" ", c) {
@@ -512,7 +467,7 @@ func classify(doc *goquery.Document, pageURL *url.URL, m pageMeta) (PageKind, st
 		}
 	}
 	// Several post summaries on one page make it a listing.
-	entries := len(cascadia.QueryAll(doc.Nodes[0], selEntries))
+	entries := ix.entries
 	if entries >= 3 {
 		return PageListing, fmt.Sprintf("listing page (%d post summaries)", entries)
 	}
@@ -535,31 +490,31 @@ func classify(doc *goquery.Document, pageURL *url.URL, m pageMeta) (PageKind, st
 	return PageArticle, ""
 }
 
-func links(doc *goquery.Document, pageURL *url.URL) (out, feeds []string) {
+func links(ix *pageIndex, pageURL *url.URL) (out, feeds []string) {
 	seen := map[string]bool{}
-	doc.FindMatcher(selLinks).Each(func(_ int, s *goquery.Selection) {
-		if rel := strings.ToLower(s.AttrOr("rel", "")); strings.Contains(rel, "nofollow") {
-			return
+	for _, a := range ix.links {
+		if rel := strings.ToLower(attrOf(a, "rel")); strings.Contains(rel, "nofollow") {
+			continue
 		}
-		u, err := pageURL.Parse(strings.TrimSpace(s.AttrOr("href", "")))
+		u, err := pageURL.Parse(strings.TrimSpace(attrOf(a, "href")))
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-			return
+			continue
 		}
 		n := Normalize(u)
 		if !seen[n] {
 			seen[n] = true
 			out = append(out, n)
 		}
-	})
-	doc.FindMatcher(selAlternate).Each(func(_ int, s *goquery.Selection) {
-		t := strings.ToLower(s.AttrOr("type", ""))
+	}
+	for _, l := range ix.alternates {
+		t := strings.ToLower(attrOf(l, "type"))
 		if !strings.Contains(t, "rss") && !strings.Contains(t, "atom") && !strings.Contains(t, "feed+json") {
-			return
+			continue
 		}
-		if u, err := pageURL.Parse(strings.TrimSpace(s.AttrOr("href", ""))); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		if u, err := pageURL.Parse(strings.TrimSpace(attrOf(l, "href"))); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
 			feeds = append(feeds, Normalize(u))
 		}
-	})
+	}
 	return out, feeds
 }
 
