@@ -84,3 +84,7 @@ require (
 	google.golang.org/protobuf v1.36.10 // indirect
 	gopkg.in/check.v1 v1.0.0-20201130134442-10cb98267c6c // indirect
 )
+
+replace github.com/JohannesKaufmann/html-to-markdown/v2 => ./third_party/html-to-markdown
+
+replace codeberg.org/readeck/go-readability/v2 => ./third_party/go-readability

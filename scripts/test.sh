@@ -41,6 +41,9 @@ status=0
 log "go vet"
 go vet -tags sqlite_fts5 ./... || status=1
 
+log "third_party: patched copies match upstream + patch"
+./scripts/third-party.sh verify || status=1
+
 log "go test"
 go test -tags sqlite_fts5 -count=1 -json -timeout 30m ./... >"$RESULTS/go.json" 2>"$RESULTS/go.stderr"
 go_rc=$?
