@@ -17,7 +17,6 @@ import (
 )
 
 func main() {
-	doppel.TuneGC()
 	dataDir := flag.String("data-dir", "", "data directory (default $DOPPEL_HOME, else the OS user data dir)")
 	flag.Parse()
 	ctx := context.Background()

@@ -102,6 +102,7 @@ func (a *App) crawlRunner(payload json.RawMessage) (jobs.Func, error) {
 		return nil, fmt.Errorf("crawl payload: %w", err)
 	}
 	return func(ctx context.Context, report func(jobs.Progress) error) (any, error) {
+		defer boostGC()()
 		src, err := a.PlanCrawl(ctx, req)
 		if err != nil {
 			return nil, err
@@ -145,6 +146,7 @@ func (a *App) importRunner(payload json.RawMessage) (jobs.Func, error) {
 		return nil, fmt.Errorf("import payload: %w", err)
 	}
 	return func(ctx context.Context, report func(jobs.Progress) error) (any, error) {
+		defer boostGC()()
 		src, err := a.PlanImport(ctx, req)
 		if err != nil {
 			return nil, err

@@ -3,27 +3,56 @@ package doppel
 import (
 	"os"
 	"runtime/debug"
+	"sync"
 )
 
-// GC defaults for Doppel's processes, unless GOGC / GOMEMLIMIT say
-// otherwise. Crawling and importing allocate a lot of short-lived memory
-// (parsed HTML trees, Markdown) over a small live heap (tens of MB), so
-// the default GOGC=100 spends a large share of the CPU collecting: with
-// 400 a 2,000-page crawl runs ~10% faster for ~20 MB more peak RSS
-// (docs/benchmarks.md, collect). The memory limit keeps a large live heap
-// (a big dataset export) from growing to 5x its size: past it the
-// collector runs as often as it needs to.
+// Crawling and importing allocate a lot of short-lived memory (parsed HTML
+// trees, Markdown) over a small live heap, so at the default GOGC=100 a
+// crawl spends a large share of its CPU collecting. While a crawl or an
+// import runs, the collector is told to let the heap grow to 5x the live
+// heap instead of 2x: a 2,000-page crawl runs ~10% faster for ~20 MB more
+// peak RSS (docs/benchmarks.md, collect). Outside that work the default
+// stays, so an app holding a large search cache does not keep 5x its heap.
+// The soft memory limit bounds the boost when the live heap is large.
+// GOGC or GOMEMLIMIT in the environment turn all of this off.
 const (
-	gcPercent   = 400
-	memoryLimit = 1 << 30
+	bulkGCPercent   = 400
+	bulkMemoryLimit = 1 << 30
 )
 
-// TuneGC applies the GC defaults above; call it first thing in main.
-func TuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(gcPercent)
+var gcBoost struct {
+	sync.Mutex
+	n                int // bulk jobs running
+	percent, limited int64
+	off              bool
+}
+
+func init() {
+	gcBoost.off = os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != ""
+}
+
+// boostGC raises GOGC for bulk work until the returned func is called;
+// nested and concurrent calls share one boost.
+func boostGC() (restore func()) {
+	if gcBoost.off {
+		return func() {}
 	}
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
+	gcBoost.Lock()
+	defer gcBoost.Unlock()
+	if gcBoost.n == 0 {
+		gcBoost.percent = int64(debug.SetGCPercent(bulkGCPercent))
+		gcBoost.limited = debug.SetMemoryLimit(bulkMemoryLimit)
+	}
+	gcBoost.n++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			gcBoost.Lock()
+			defer gcBoost.Unlock()
+			if gcBoost.n--; gcBoost.n == 0 {
+				debug.SetGCPercent(int(gcBoost.percent))
+				debug.SetMemoryLimit(gcBoost.limited)
+			}
+		})
 	}
 }

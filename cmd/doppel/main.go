@@ -64,7 +64,6 @@ func printJSON(v any) error {
 }
 
 func main() {
-	doppel.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := rootCmd.ExecuteContext(ctx)
