@@ -14,8 +14,10 @@ MODULES=(
 )
 
 patched() { # patched NAME MODULE@VERSION DEST: pristine upstream + patch
-	local dir
-	dir="$(cd "$(mktemp -d)" && GOFLAGS=-mod=mod go mod download -json "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+	local dir empty
+	empty="$(mktemp -d)" # outside any module
+	dir="$(cd "$empty" && GOFLAGS=-mod=mod go mod download -json "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+	rmdir "$empty"
 	rm -rf "$3" && cp -r "$dir" "$3" && chmod -R u+w "$3"
 	patch -s -p1 -d "$3" <"$ROOT/third_party/$1.patch"
 }
