@@ -13,9 +13,8 @@ import (
 // selector in its comment finds, in document order.
 type pageIndex struct {
 	// meta is the first meta[property=V], meta[name=V] and
-	// meta[itemprop=V] of each V, keyed "property=V", "name=V",
-	// "itemprop=V".
-	meta map[string]*html.Node
+	// meta[itemprop=V] of each V, keyed {"property", V} and so on.
+	meta map[[2]string]*html.Node
 	// httpEquiv: meta[http-equiv].
 	httpEquiv []*html.Node
 	// articleTags: meta[property="article:tag"].
@@ -38,7 +37,7 @@ type pageIndex struct {
 }
 
 func indexPage(root *html.Node) *pageIndex {
-	ix := &pageIndex{meta: map[string]*html.Node{}}
+	ix := &pageIndex{meta: map[[2]string]*html.Node{}}
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
 		if n.Type == html.ElementNode {
@@ -66,7 +65,7 @@ func (ix *pageIndex) add(n *html.Node) {
 		for _, a := range n.Attr {
 			switch a.Key {
 			case "property", "name", "itemprop":
-				if k := a.Key + "=" + a.Val; ix.meta[k] == nil {
+				if k := [2]string{a.Key, a.Val}; ix.meta[k] == nil {
 					ix.meta[k] = n
 				}
 				if a.Key == "property" && a.Val == "article:tag" {
@@ -118,7 +117,7 @@ func (ix *pageIndex) add(n *html.Node) {
 
 // metaContent is the trimmed content of the first meta[key=val].
 func (ix *pageIndex) metaContent(key, val string) string {
-	if n := ix.meta[key+"="+val]; n != nil {
+	if n := ix.meta[[2]string{key, val}]; n != nil {
 		return strings.TrimSpace(attrOf(n, "content"))
 	}
 	return ""
