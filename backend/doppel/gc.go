@@ -22,9 +22,10 @@ const (
 
 var gcBoost struct {
 	sync.Mutex
-	n                int // bulk jobs running
-	percent, limited int64
-	off              bool
+	n       int // bulk jobs running
+	percent int // the GOGC and memory limit to restore after the last one
+	limit   int64
+	off     bool
 }
 
 func init() {
@@ -40,8 +41,8 @@ func boostGC() (restore func()) {
 	gcBoost.Lock()
 	defer gcBoost.Unlock()
 	if gcBoost.n == 0 {
-		gcBoost.percent = int64(debug.SetGCPercent(bulkGCPercent))
-		gcBoost.limited = debug.SetMemoryLimit(bulkMemoryLimit)
+		gcBoost.percent = debug.SetGCPercent(bulkGCPercent)
+		gcBoost.limit = debug.SetMemoryLimit(bulkMemoryLimit)
 	}
 	gcBoost.n++
 	var once sync.Once
@@ -50,8 +51,8 @@ func boostGC() (restore func()) {
 			gcBoost.Lock()
 			defer gcBoost.Unlock()
 			if gcBoost.n--; gcBoost.n == 0 {
-				debug.SetGCPercent(int(gcBoost.percent))
-				debug.SetMemoryLimit(gcBoost.limited)
+				debug.SetGCPercent(gcBoost.percent)
+				debug.SetMemoryLimit(gcBoost.limit)
 			}
 		})
 	}
