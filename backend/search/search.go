@@ -273,8 +273,23 @@ func matchedTerms(terms []string, text string) []string {
 	return out
 }
 
-// filterSQL builds the document filter over alias d.
-func filterSQL(f Filter) (string, []any) {
+// filterColumns names what a Filter constrains in one query: the kind and
+// platform columns, an expression for the publication day (YYYY-MM-DD),
+// and whether Before also leaves out rows without a day.
+type filterColumns struct {
+	kind, platform, day string
+	beforeNeedsDay      bool
+}
+
+var (
+	// docColumns: documents, alias d.
+	docColumns = filterColumns{kind: "d.kind", platform: "d.platform", day: "substr(d.published_at,1,10)"}
+	// vecColumns: the metadata columns of a vector table (KNN queries).
+	vecColumns = filterColumns{kind: "kind", platform: "platform", day: "published", beforeNeedsDay: true}
+)
+
+// filterSQL builds the AND clauses of f over columns c, and their args.
+func filterSQL(f Filter, c filterColumns) (string, []any) {
 	var b strings.Builder
 	var args []any
 	in := func(col string, vals []string) {
@@ -286,14 +301,17 @@ func filterSQL(f Filter) (string, []any) {
 			args = append(args, v)
 		}
 	}
-	in("d.kind", f.Kinds)
-	in("d.platform", f.Platforms)
+	in(c.kind, f.Kinds)
+	in(c.platform, f.Platforms)
 	if !f.After.IsZero() {
-		b.WriteString(" AND substr(d.published_at,1,10) >= ?")
+		b.WriteString(" AND " + c.day + " >= ?")
 		args = append(args, f.After.UTC().Format("2006-01-02"))
 	}
 	if !f.Before.IsZero() {
-		b.WriteString(" AND substr(d.published_at,1,10) < ?")
+		b.WriteString(" AND " + c.day + " < ?")
+		if c.beforeNeedsDay {
+			b.WriteString(" AND " + c.day + " != ''")
+		}
 		args = append(args, f.Before.UTC().Format("2006-01-02"))
 	}
 	return b.String(), args
@@ -310,7 +328,7 @@ func (s *Service) bm25(ctx context.Context, terms []string, f Filter, limit int)
 	if match == "" {
 		return weighted{bm25: true}, nil
 	}
-	where, args := filterSQL(f)
+	where, args := filterSQL(f, docColumns)
 	n := limit + limit/2 + 4
 	if where != "" {
 		n = 8 * limit
@@ -397,32 +415,6 @@ func scanScored(rows *sql.Rows) (weighted, error) {
 	return l, nil
 }
 
-// vecFilter builds the metadata constraints of a KNN query.
-func vecFilter(f Filter) (string, []any) {
-	var b strings.Builder
-	var args []any
-	in := func(col string, vals []string) {
-		if len(vals) == 0 {
-			return
-		}
-		b.WriteString(" AND " + col + " IN (" + strings.TrimSuffix(strings.Repeat("?,", len(vals)), ",") + ")")
-		for _, v := range vals {
-			args = append(args, v)
-		}
-	}
-	in("kind", f.Kinds)
-	in("platform", f.Platforms)
-	if !f.After.IsZero() {
-		b.WriteString(" AND published >= ?")
-		args = append(args, f.After.UTC().Format("2006-01-02"))
-	}
-	if !f.Before.IsZero() {
-		b.WriteString(" AND published < ? AND published != ''")
-		args = append(args, f.Before.UTC().Format("2006-01-02"))
-	}
-	return b.String(), args
-}
-
 // knn returns the chunk ids nearest to vec, best first. Excluded documents
 // are dropped later, in hydrate; the extra candidates leave room for them.
 // The in-memory cache answers when the index has its flat mirror; else (an
@@ -435,7 +427,7 @@ func (s *Service) knn(ctx context.Context, idx VectorIndex, vec []float32, f Fil
 			return l, err
 		}
 	}
-	where, args := vecFilter(f)
+	where, args := filterSQL(f, vecColumns)
 	q := `SELECT chunk_id, 1 - distance FROM ` + idx.Table() + ` WHERE embedding MATCH ? AND k = ?` + where + ` ORDER BY distance`
 	rows, err := s.db.QueryContext(ctx, q, append([]any{VectorBlob(vec), limit}, args...)...)
 	if err != nil {

@@ -206,7 +206,7 @@ func (s *vecSnapshot) resolve(f Filter) rowFilter {
 		return ok
 	}
 	rf.kind, rf.platform = set(f.Kinds), set(f.Platforms)
-	// The same comparisons as vecFilter's SQL (byte order of TEXT).
+	// The same comparisons as filterSQL over vecColumns (byte order of TEXT).
 	if !f.After.IsZero() || !f.Before.IsZero() {
 		after, before := f.After.UTC().Format("2006-01-02"), f.Before.UTC().Format("2006-01-02")
 		rf.published = make([]bool, len(s.names))

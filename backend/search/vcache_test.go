@@ -346,7 +346,7 @@ func TestBM25FastPathMatchesJoined(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				where, args := filterSQL(f)
+				where, args := filterSQL(f, docColumns)
 				joined, err := svc.bm25Joined(ctx, FTSQuery(terms), where, args, limit)
 				if err != nil {
 					t.Fatal(err)
