@@ -145,23 +145,17 @@ type Summary struct {
 	SourceID int64  `json:"source_id"`
 	Site     string `json:"site"`
 	// Fetched counts HTTP fetches in this run (304s included).
-	Fetched   int `json:"pages_fetched"`
-	New       int `json:"new"`
-	Updated   int `json:"updated"`
-	Unchanged int `json:"unchanged"`
-	// Duplicates are pages whose content was already stored under another
-	// URL (recorded as an alias of that document).
-	Duplicates int `json:"duplicates"`
+	Fetched int `json:"pages_fetched"`
+	// Tally counts the pages stored by outcome: new, updated, unchanged,
+	// duplicates, and skipped because the user deleted them.
+	documents.Tally
 	// NotModified counts 304 answers to conditional requests.
 	NotModified int `json:"not_modified"`
 	// Listings counts listing pages, feeds, sitemaps and redirect stubs
 	// that were followed but not stored.
 	Listings int `json:"listing_pages_skipped"`
-	// DeletedByYou counts documents not stored because the user deleted
-	// them (they match a tombstone by URL or content).
-	DeletedByYou int `json:"skipped_deleted"`
-	Skipped      int `json:"skipped"`
-	Failed       int `json:"failed"`
+	Skipped  int `json:"skipped"`
+	Failed   int `json:"failed"`
 	// Errors lists failed and skipped URLs with the reason (at most 200).
 	Errors []URLError `json:"errors"`
 	// Resumed is true when this run continued one that was interrupted.
@@ -541,18 +535,7 @@ func (r *run) finish(h handledPage) {
 	u, res, listErr := h.url, h.res, h.listErr
 	r.mu.Lock()
 	r.handled++
-	switch h.outcome {
-	case documents.Added:
-		r.sum.New++
-	case documents.Updated:
-		r.sum.Updated++
-	case documents.Unchanged:
-		r.sum.Unchanged++
-	case documents.Duplicate:
-		r.sum.Duplicates++
-	case documents.Deleted:
-		r.sum.DeletedByYou++
-	}
+	r.sum.Add(h.outcome)
 	switch res.State {
 	case StateListing:
 		r.sum.Listings++

@@ -151,6 +151,36 @@ type Result struct {
 	Outcome Outcome `json:"outcome"`
 }
 
+// Tally counts Upsert outcomes; a crawl, a platform sync and an import
+// each report one in their summary.
+type Tally struct {
+	New       int `json:"new"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
+	// Duplicates are documents whose content was already stored under
+	// another URL (recorded as an alias of that document).
+	Duplicates int `json:"duplicates"`
+	// DeletedByYou counts documents not stored because the user deleted
+	// them (they match a tombstone by URL or content).
+	DeletedByYou int `json:"skipped_deleted"`
+}
+
+// Add counts one outcome.
+func (t *Tally) Add(o Outcome) {
+	switch o {
+	case Added:
+		t.New++
+	case Updated:
+		t.Updated++
+	case Unchanged:
+		t.Unchanged++
+	case Duplicate:
+		t.Duplicates++
+	case Deleted:
+		t.DeletedByYou++
+	}
+}
+
 // Hash is the content hash used for deduplication: sha256 of the content
 // with whitespace runs collapsed, so re-wrapping does not count as a change.
 func Hash(content string) string {

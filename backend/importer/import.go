@@ -28,18 +28,14 @@ type FileError struct {
 
 // Summary is the outcome of one import.
 type Summary struct {
-	SourceID   int64  `json:"source_id"`
-	Path       string `json:"path"`
-	Kind       string `json:"kind"`
-	Files      int    `json:"files"`
-	New        int    `json:"new"`
-	Updated    int    `json:"updated"`
-	Unchanged  int    `json:"unchanged"`
-	Duplicates int    `json:"duplicates"`
-	// DeletedByYou counts documents not stored because the user deleted them.
-	DeletedByYou int         `json:"skipped_deleted"`
-	Errors       []FileError `json:"errors"`
-	Elapsed      string      `json:"elapsed"`
+	SourceID int64  `json:"source_id"`
+	Path     string `json:"path"`
+	Kind     string `json:"kind"`
+	Files    int    `json:"files"`
+	// Tally counts the documents stored by outcome.
+	documents.Tally
+	Errors  []FileError `json:"errors"`
+	Elapsed string      `json:"elapsed"`
 }
 
 // Progress is reported after each file.
@@ -147,18 +143,7 @@ func (im *Importer) Import(ctx context.Context, source int64, p string, report f
 					sum.Errors = append(sum.Errors, FileError{File: j.e.Name, Reason: uerr.Error()})
 					continue
 				}
-				switch res.Outcome {
-				case documents.Added:
-					sum.New++
-				case documents.Updated:
-					sum.Updated++
-				case documents.Unchanged:
-					sum.Unchanged++
-				case documents.Duplicate:
-					sum.Duplicates++
-				case documents.Deleted:
-					sum.DeletedByYou++
-				}
+				sum.Add(res.Outcome)
 			}
 		}
 		if err != nil {

@@ -249,18 +249,7 @@ func (r *syncRun) store(ctx context.Context, in documents.Input) error {
 		r.fail(in.URL, err)
 		return nil
 	}
-	switch res.Outcome {
-	case documents.Added:
-		r.sum.New++
-	case documents.Updated:
-		r.sum.Updated++
-	case documents.Unchanged:
-		r.sum.Unchanged++
-	case documents.Duplicate:
-		r.sum.Duplicates++
-	case documents.Deleted:
-		r.sum.DeletedByYou++
-	}
+	r.sum.Add(res.Outcome)
 	if r.report != nil {
 		return r.report(crawl.Progress{Fetched: r.sum.New + r.sum.Updated + r.sum.Unchanged + r.sum.Duplicates + r.sum.DeletedByYou, Message: "sync " + r.sum.Site})
 	}
