@@ -24,4 +24,16 @@ describe("mergeJob", () => {
     const next = mergeJob(list, job(1, "2026-01-01T00:00:00.000Z", "running"));
     expect(next[0]?.status).toBe("succeeded");
   });
+  it("compares times as instants, whatever their number of fraction digits", () => {
+    // As Go writes them: 05.1Z is 100 ms, before 05.123Z; 05Z before 05.5Z.
+    const cases: [newer: string, older: string][] = [
+      ["2026-01-01T00:00:05.123Z", "2026-01-01T00:00:05.1Z"],
+      ["2026-01-01T00:00:05.5Z", "2026-01-01T00:00:05Z"],
+    ];
+    for (const [newer, older] of cases) {
+      const list = [job(1, newer, "succeeded")];
+      expect(mergeJob(list, job(1, older, "queued"))[0]?.status).toBe("succeeded");
+      expect(mergeJob([job(1, older, "queued")], job(1, newer, "succeeded"))[0]?.status).toBe("succeeded");
+    }
+  });
 });

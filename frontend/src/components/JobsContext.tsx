@@ -14,7 +14,9 @@ export function mergeJob(list: Job[], j: Job): Job[] {
   const i = list.findIndex((x) => x.id === j.id);
   if (i === -1) return [j, ...list].sort((a, b) => b.id - a.id);
   const old = list[i];
-  if (old && old.updated_at > j.updated_at) return list;
+  // Compare instants, not strings: the server's RFC 3339 times drop trailing
+  // zeros ("…05.1Z" is 100 ms, before "…05.123Z", but sorts after it).
+  if (old && Date.parse(old.updated_at) > Date.parse(j.updated_at)) return list;
   const next = list.slice();
   next[i] = j;
   return next;
