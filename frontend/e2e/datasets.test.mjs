@@ -43,7 +43,14 @@ test("build, curate and export a dataset on the Datasets page", async () => {
   // Build with the heuristic generator: the job shows, then the version.
   await page.getByRole("button", { name: "Build", exact: true }).click();
   const versions = page.getByRole("table", { name: "Dataset versions" });
-  await versions.waitFor({ timeout: 60000 });
+  try {
+    await versions.waitFor({ timeout: 60000 });
+  } catch (err) {
+    // Say what the build job and the page said (this has timed out once in CI).
+    const jobs = await (await fetch(`${baseURL}/api/v1/jobs`)).text();
+    const alerts = await page.getByRole("alert").allInnerTexts();
+    throw new Error(`${err.message}\njobs: ${jobs}\nalerts: ${JSON.stringify(alerts)}`);
+  }
   await page.getByTestId("stat-samples").waitFor();
   assert.match(await page.getByTestId("stat-samples").innerText(), /^9 \(7 train, 2 test\) from 7 documents/);
   // The version names the job that built it; a heuristic build's tokens are a labelled estimate.
